@@ -1,0 +1,8 @@
+// The specimen catalogue: one SQLite file owned by the main process (or the CLI).
+export * from './open';
+export * from './classes';
+export * from './labels';
+export * from './specimens';
+export * from './splits';
+export * from './stats';
+export { nowIso } from './time';

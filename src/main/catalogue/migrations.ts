@@ -1,0 +1,146 @@
+// Versioned schema migrations. Each entry runs once, in order, inside a transaction; PRAGMA user_version
+// records how far a catalogue has come. Append new migrations; never edit one that has shipped.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'specimens, classes, labels, splits, thumbnails, runs, models, predictions',
+    sql: `
+      CREATE TABLE classes (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        created_at TEXT NOT NULL,
+        -- A merged class keeps its row so that label history stays readable; it is hidden from lists.
+        merged_into INTEGER REFERENCES classes(id)
+      );
+
+      CREATE TABLE specimens (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL,
+        original_name TEXT NOT NULL,
+        byte_size INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        exif_date TEXT,
+        imported_at TEXT NOT NULL,
+        sample_code TEXT,
+        site TEXT,
+        notes TEXT,
+        label_class_id INTEGER REFERENCES classes(id),
+        split TEXT CHECK (split IN ('train', 'val', 'test')),
+        flagged INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX specimens_label ON specimens(label_class_id);
+      CREATE INDEX specimens_split ON specimens(split);
+      CREATE INDEX specimens_sample_code ON specimens(sample_code);
+      CREATE INDEX specimens_path ON specimens(path);
+
+      -- Every path a file was seen at, with the stat that lets a re-run skip hashing unchanged files.
+      CREATE TABLE files (
+        path TEXT PRIMARY KEY,
+        byte_size INTEGER NOT NULL,
+        mtime_ms INTEGER NOT NULL,
+        specimen_id INTEGER NOT NULL REFERENCES specimens(id) ON DELETE CASCADE
+      );
+      CREATE INDEX files_specimen ON files(specimen_id);
+
+      CREATE TABLE thumbnails (
+        specimen_id INTEGER PRIMARY KEY REFERENCES specimens(id) ON DELETE CASCADE,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        jpeg BLOB NOT NULL
+      );
+
+      -- A label operation groups the changes one command or one click made, so that undo reverts them together.
+      CREATE TABLE label_ops (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('folder', 'manual', 'model', 'undo')),
+        kind TEXT NOT NULL,
+        description TEXT NOT NULL,
+        payload TEXT,
+        undone_by INTEGER REFERENCES label_ops(id)
+      );
+
+      CREATE TABLE label_history (
+        id INTEGER PRIMARY KEY,
+        op_id INTEGER NOT NULL REFERENCES label_ops(id),
+        specimen_id INTEGER NOT NULL REFERENCES specimens(id) ON DELETE CASCADE,
+        from_class_id INTEGER REFERENCES classes(id),
+        to_class_id INTEGER REFERENCES classes(id),
+        at TEXT NOT NULL
+      );
+      CREATE INDEX label_history_specimen ON label_history(specimen_id);
+      CREATE INDEX label_history_op ON label_history(op_id);
+
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+
+      CREATE TABLE training_runs (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'cancelled')),
+        variant TEXT NOT NULL,
+        backbone TEXT NOT NULL,
+        config TEXT NOT NULL,
+        out_dir TEXT NOT NULL,
+        dataset_hash TEXT NOT NULL,
+        classes TEXT NOT NULL,
+        class_weights TEXT NOT NULL,
+        best_epoch INTEGER,
+        best_val_accuracy REAL,
+        error TEXT
+      );
+
+      CREATE TABLE epoch_metrics (
+        run_id INTEGER NOT NULL REFERENCES training_runs(id) ON DELETE CASCADE,
+        epoch INTEGER NOT NULL,
+        train_loss REAL NOT NULL,
+        train_accuracy REAL NOT NULL,
+        val_loss REAL,
+        val_accuracy REAL,
+        val_macro_f1 REAL,
+        learning_rate REAL NOT NULL,
+        seconds REAL NOT NULL,
+        images_per_second REAL NOT NULL,
+        kept INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, epoch)
+      );
+
+      CREATE TABLE models (
+        id TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        run_id INTEGER REFERENCES training_runs(id) ON DELETE SET NULL,
+        name TEXT NOT NULL,
+        classes TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+
+      CREATE TABLE predictions (
+        model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        specimen_id INTEGER NOT NULL REFERENCES specimens(id) ON DELETE CASCADE,
+        predicted_class TEXT NOT NULL,
+        confidence REAL NOT NULL,
+        probabilities TEXT NOT NULL,
+        loss REAL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (model_id, specimen_id)
+      );
+      CREATE INDEX predictions_specimen ON predictions(specimen_id);
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

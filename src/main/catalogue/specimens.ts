@@ -1,0 +1,168 @@
+import path from 'node:path';
+import type { Specimen, Split } from '../../shared/domain';
+import { stmt, type Db } from './open';
+
+export interface NewSpecimen {
+  sha256: string;
+  path: string;
+  originalName: string;
+  byteSize: number;
+  format: string;
+  width: number;
+  height: number;
+  exifDate: string | null;
+  importedAt: string;
+  labelClassId: number | null;
+}
+
+const SPECIMEN_COLUMNS = `s.id, s.sha256, s.path, s.original_name AS originalName, s.byte_size AS byteSize, s.format,
+  s.width, s.height, s.exif_date AS exifDate, s.imported_at AS importedAt, s.sample_code AS sampleCode, s.site,
+  s.notes, s.label_class_id AS labelClassId, c.name AS label, s.split, s.flagged`;
+
+type SpecimenRow = Omit<Specimen, 'flagged'> & { flagged: number };
+
+function toSpecimen(row: SpecimenRow): Specimen {
+  return { ...row, flagged: row.flagged !== 0 };
+}
+
+export function insertSpecimen(db: Db, s: NewSpecimen): number {
+  return Number(
+    db
+      .prepare(
+        `INSERT INTO specimens (sha256, path, original_name, byte_size, format, width, height, exif_date, imported_at, label_class_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(s.sha256, s.path, s.originalName, s.byteSize, s.format, s.width, s.height, s.exifDate, s.importedAt, s.labelClassId)
+      .lastInsertRowid,
+  );
+}
+
+export function getSpecimen(db: Db, id: number): Specimen | undefined {
+  const row = stmt(db, `SELECT ${SPECIMEN_COLUMNS} FROM specimens s LEFT JOIN classes c ON c.id = s.label_class_id WHERE s.id = ?`).get(id) as
+    | SpecimenRow
+    | undefined;
+  return row && toSpecimen(row);
+}
+
+export function findSpecimenBySha(db: Db, sha256: string): { id: number; label_class_id: number | null } | undefined {
+  return stmt(db, 'SELECT id, label_class_id FROM specimens WHERE sha256 = ?').get(sha256) as
+    | { id: number; label_class_id: number | null }
+    | undefined;
+}
+
+export class SpecimenReferenceError extends Error {}
+
+/**
+ * Resolves what a user typed: a path to a file in the catalogue, or a sha256 prefix of at least 6 hex digits.
+ * An ambiguous prefix is an error that says how many specimens it matches.
+ */
+export function resolveSpecimenRef(db: Db, ref: string): number {
+  const byPath = db
+    .prepare('SELECT specimen_id AS id FROM files WHERE path = ? UNION SELECT id FROM specimens WHERE path = ?')
+    .all(path.resolve(ref), path.resolve(ref)) as { id: number }[];
+  if (byPath.length === 1) return byPath[0]!.id;
+  if (/^[0-9a-f]{6,64}$/i.test(ref)) {
+    const rows = stmt(db, 'SELECT id FROM specimens WHERE sha256 >= ? AND sha256 < ? LIMIT 2').all(ref.toLowerCase(), ref.toLowerCase() + 'g') as {
+      id: number;
+    }[];
+    if (rows.length === 1) return rows[0]!.id;
+    if (rows.length > 1) throw new SpecimenReferenceError(`"${ref}" matches more than one specimen; give more of the sha256`);
+  }
+  throw new SpecimenReferenceError(`"${ref}" is neither a catalogued file nor a sha256 prefix (6+ hex digits) of a specimen`);
+}
+
+export function recordFile(db: Db, filePath: string, byteSize: number, mtimeMs: number, specimenId: number): void {
+  stmt(db, 
+    `INSERT INTO files (path, byte_size, mtime_ms, specimen_id) VALUES (?, ?, ?, ?)
+     ON CONFLICT(path) DO UPDATE SET byte_size = excluded.byte_size, mtime_ms = excluded.mtime_ms, specimen_id = excluded.specimen_id`,
+  ).run(filePath, byteSize, Math.trunc(mtimeMs), specimenId);
+}
+
+/** The specimen a path held when it was last seen, if its size and mtime are unchanged since. */
+export function knownFile(db: Db, filePath: string, byteSize: number, mtimeMs: number): { specimen_id: number; label_class_id: number | null } | undefined {
+  return db
+    .prepare(
+      `SELECT f.specimen_id, s.label_class_id FROM files f JOIN specimens s ON s.id = f.specimen_id
+        WHERE f.path = ? AND f.byte_size = ? AND f.mtime_ms = ?`,
+    )
+    .get(filePath, byteSize, Math.trunc(mtimeMs)) as { specimen_id: number; label_class_id: number | null } | undefined;
+}
+
+export function putThumbnail(db: Db, specimenId: number, width: number, height: number, jpeg: Buffer): void {
+  stmt(db, 'INSERT OR REPLACE INTO thumbnails (specimen_id, width, height, jpeg) VALUES (?, ?, ?, ?)').run(specimenId, width, height, jpeg);
+}
+
+export function getThumbnail(db: Db, specimenId: number): Buffer | undefined {
+  const row = stmt(db, 'SELECT jpeg FROM thumbnails WHERE specimen_id = ?').get(specimenId) as { jpeg: Buffer } | undefined;
+  return row?.jpeg;
+}
+
+export interface SpecimenMetadataPatch {
+  sampleCode?: string | null;
+  site?: string | null;
+  notes?: string | null;
+  flagged?: boolean;
+}
+
+export function updateSpecimenMetadata(db: Db, id: number, patch: SpecimenMetadataPatch): void {
+  const columns: [keyof SpecimenMetadataPatch, string][] = [
+    ['sampleCode', 'sample_code'],
+    ['site', 'site'],
+    ['notes', 'notes'],
+    ['flagged', 'flagged'],
+  ];
+  const sets: string[] = [];
+  const values: (string | number | null)[] = [];
+  for (const [key, column] of columns) {
+    const value = patch[key];
+    if (value === undefined) continue;
+    sets.push(`${column} = ?`);
+    values.push(typeof value === 'boolean' ? Number(value) : value);
+  }
+  if (sets.length === 0) return;
+  const info = db.prepare(`UPDATE specimens SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+  if (info.changes === 0) throw new RangeError(`no specimen with id ${id}`);
+}
+
+export interface SpecimenQuery {
+  classIds?: number[];
+  split?: Split | 'unassigned';
+  unlabeled?: boolean;
+  sampleCode?: string;
+  flagged?: boolean;
+  ids?: number[];
+  limit?: number;
+  offset?: number;
+}
+
+export function querySpecimens(db: Db, q: SpecimenQuery = {}): Specimen[] {
+  const where: string[] = [];
+  const values: (string | number)[] = [];
+  if (q.classIds && q.classIds.length > 0) {
+    where.push(`s.label_class_id IN (${q.classIds.map(() => '?').join(',')})`);
+    values.push(...q.classIds);
+  }
+  if (q.ids) {
+    if (q.ids.length === 0) return [];
+    where.push(`s.id IN (${q.ids.map(() => '?').join(',')})`);
+    values.push(...q.ids);
+  }
+  if (q.split === 'unassigned') where.push('s.split IS NULL');
+  else if (q.split) {
+    where.push('s.split = ?');
+    values.push(q.split);
+  }
+  if (q.unlabeled) where.push('s.label_class_id IS NULL');
+  if (q.flagged !== undefined) where.push(q.flagged ? 's.flagged = 1' : 's.flagged = 0');
+  if (q.sampleCode) {
+    where.push(`s.sample_code LIKE ? ESCAPE '\\'`);
+    values.push(`%${q.sampleCode.replace(/[%_\\]/g, '\\$&')}%`);
+  }
+  const sql = `SELECT ${SPECIMEN_COLUMNS} FROM specimens s LEFT JOIN classes c ON c.id = s.label_class_id
+    ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY s.id LIMIT ? OFFSET ?`;
+  return (db.prepare(sql).all(...values, q.limit ?? -1, q.offset ?? 0) as SpecimenRow[]).map(toSpecimen);
+}
+
+export function countSpecimens(db: Db): number {
+  return (stmt(db, 'SELECT COUNT(*) AS n FROM specimens').get() as { n: number }).n;
+}

@@ -1,0 +1,228 @@
+import fs from 'node:fs';
+import crypto from 'node:crypto';
+import path from 'node:path';
+import type { ImportSummary, InputError } from '../../shared/domain';
+import {
+  type Db,
+  stmt,
+  nowIso,
+  ensureClass,
+  validateClassName,
+  createLabelOp,
+  setLabelInOp,
+  findSpecimenBySha,
+  insertSpecimen,
+  knownFile,
+  recordFile,
+  putThumbnail,
+  listClasses,
+  countSpecimens,
+} from '../catalogue';
+import { scanFolder, countImages, describeFsError } from '../images/scan';
+import { decodeImage, ImageDecodeError, type DecodedImage } from '../images/decode';
+
+/** Larger files are refused before they are read into memory. */
+export const MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+export interface ImportProgress {
+  done: number;
+  /** Image files in the folder, known after a quick counting pass. */
+  total: number;
+  new: number;
+  duplicates: number;
+  errors: number;
+  currentPath: string;
+}
+
+export interface ImportOptions {
+  folder: string;
+  labelsFromFolders: boolean;
+  /** Images decoded at once. Two per core keeps libvips busy while the JS thread hashes and writes. */
+  concurrency?: number;
+  onProgress?: (p: ImportProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ImportResult extends ImportSummary {
+  cancelled: boolean;
+}
+
+/** A file, read and hashed, on its way to the catalogue. */
+type Outcome =
+  | { kind: 'new'; path: string; size: number; mtimeMs: number; sha256: string; decoded: DecodedImage; classFolder: string | null }
+  | { kind: 'known'; path: string; size: number; mtimeMs: number; sha256: string | null; specimenId: number | null; classFolder: string | null }
+  | { kind: 'error'; error: InputError };
+
+/**
+ * Imports every image under a folder into the catalogue. Files are streamed from the scan, decoded a few at a
+ * time, and written in small transactions, so a kill at any point leaves a valid catalogue holding whole
+ * specimens only, and a re-run picks up where this one stopped (the same bytes are never added twice).
+ */
+export async function importFolder(db: Db, options: ImportOptions): Promise<ImportResult> {
+  const started = process.hrtime.bigint();
+  const root = path.resolve(options.folder);
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const errors: InputError[] = [];
+  const warnings: InputError[] = [];
+  let scanned = 0;
+  let skippedNonImage = 0;
+  let created = 0;
+  let duplicates = 0;
+  let labeled = 0;
+  let done = 0;
+  let cancelled = false;
+
+  const total = await countImages(root);
+  let labelOpId = 0;
+  const classIds = new Map<string, number | null>();
+
+  const classIdFor = (folder: string | null, filePath: string): number | null => {
+    if (!options.labelsFromFolders || folder === null) return null;
+    if (classIds.has(folder)) return classIds.get(folder)!;
+    let id: number | null = null;
+    try {
+      validateClassName(folder);
+      id = ensureClass(db, folder);
+    } catch (err) {
+      warnings.push({ path: filePath, reason: `folder "${folder}" is not usable as a class name (${(err as Error).message}); imported unlabeled` });
+    }
+    classIds.set(folder, id);
+    return id;
+  };
+
+  const labelFromFolder = (specimenId: number, currentClassId: number | null, folder: string | null, filePath: string) => {
+    const classId = classIdFor(folder, filePath);
+    if (classId === null || currentClassId === classId) return;
+    if (currentClassId !== null) {
+      const current = stmt(db, 'SELECT name FROM classes WHERE id = ?').get(currentClassId) as { name: string } | undefined;
+      warnings.push({ path: filePath, reason: `already catalogued as "${current?.name}", folder says "${folder}"; label kept` });
+      return;
+    }
+    if (labelOpId === 0) labelOpId = createLabelOp(db, 'folder', 'import', `labels from class folders of ${root}`, { folder: root });
+    setLabelInOp(db, labelOpId, specimenId, null, classId);
+    labeled++;
+  };
+
+  const write = db.transaction((batch: Outcome[]) => {
+    for (const o of batch) {
+      if (o.kind === 'error') {
+        errors.push(o.error);
+        continue;
+      }
+      if (o.kind === 'known' && o.specimenId !== null) {
+        const row = stmt(db, 'SELECT label_class_id FROM specimens WHERE id = ?').get(o.specimenId) as { label_class_id: number | null };
+        duplicates++;
+        labelFromFolder(o.specimenId, row.label_class_id, o.classFolder, o.path);
+        continue;
+      }
+      const sha = o.sha256!;
+      // Checked again here, not only when hashing: two copies of one photo may be decoded at the same time.
+      const existing = findSpecimenBySha(db, sha);
+      if (existing) {
+        duplicates++;
+        recordFile(db, o.path, o.size, o.mtimeMs, existing.id);
+        labelFromFolder(existing.id, existing.label_class_id, o.classFolder, o.path);
+        continue;
+      }
+      if (o.kind !== 'new') continue;
+      const id = insertSpecimen(db, {
+        sha256: sha,
+        path: o.path,
+        originalName: path.basename(o.path),
+        byteSize: o.size,
+        format: o.decoded.format,
+        width: o.decoded.width,
+        height: o.decoded.height,
+        exifDate: o.decoded.exifDate,
+        importedAt: nowIso(),
+        labelClassId: null,
+      });
+      putThumbnail(db, id, o.decoded.thumbnail.width, o.decoded.thumbnail.height, o.decoded.thumbnail.jpeg);
+      recordFile(db, o.path, o.size, o.mtimeMs, id);
+      labelFromFolder(id, null, o.classFolder, o.path);
+      created++;
+    }
+  });
+
+  let pending: Outcome[] = [];
+  let lastFlush = Date.now();
+  const flush = () => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    write(batch);
+    lastFlush = Date.now();
+  };
+
+  const inFlight = new Set<Promise<void>>();
+  const settle = (o: Outcome, filePath: string) => {
+    pending.push(o);
+    done++;
+    // Small transactions: little is redone after a kill, and readers (the app) see progress.
+    if (pending.length >= 32 || Date.now() - lastFlush > 500) flush();
+    options.onProgress?.({ done, total: Math.max(total, done), new: created, duplicates, errors: errors.length, currentPath: filePath });
+  };
+
+  for await (const entry of scanFolder(root)) {
+    if (options.signal?.aborted) {
+      cancelled = true;
+      break;
+    }
+    if (entry.kind === 'skipped') {
+      skippedNonImage++;
+      continue;
+    }
+    if (entry.kind === 'error') {
+      pending.push({ kind: 'error', error: entry.error });
+      continue;
+    }
+    scanned++;
+    const task = processFile(db, entry.path, entry.classFolder).then((o) => settle(o, entry.path));
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
+    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  flush();
+
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const classes: Record<string, number> = {};
+  for (const c of listClasses(db)) classes[c.name] = c.count;
+  return {
+    folder: root,
+    scanned,
+    new: created,
+    duplicates,
+    labeled,
+    skippedNonImage,
+    errors,
+    warnings,
+    classes,
+    specimensTotal: countSpecimens(db),
+    seconds,
+    imagesPerSecond: seconds > 0 ? done / seconds : 0,
+    cancelled,
+  };
+}
+
+async function processFile(db: Db, filePath: string, classFolder: string | null): Promise<Outcome> {
+  try {
+    const st = await fs.promises.stat(filePath);
+    if (!st.isFile()) return { kind: 'error', error: { path: filePath, reason: 'not a regular file' } };
+    const known = knownFile(db, filePath, st.size, st.mtimeMs);
+    if (known) return { kind: 'known', path: filePath, size: st.size, mtimeMs: st.mtimeMs, sha256: null, specimenId: known.specimen_id, classFolder };
+    if (st.size > MAX_FILE_BYTES) {
+      return { kind: 'error', error: { path: filePath, reason: `file too large (${(st.size / 2 ** 20).toFixed(0)} MiB; the limit is ${MAX_FILE_BYTES / 2 ** 20} MiB)` } };
+    }
+    const bytes = await fs.promises.readFile(filePath);
+    const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+    if (findSpecimenBySha(db, sha256)) {
+      return { kind: 'known', path: filePath, size: st.size, mtimeMs: st.mtimeMs, sha256, specimenId: null, classFolder };
+    }
+    const decoded = await decodeImage(bytes);
+    return { kind: 'new', path: filePath, size: st.size, mtimeMs: st.mtimeMs, sha256, decoded, classFolder };
+  } catch (err) {
+    const reason = err instanceof ImageDecodeError ? err.message : describeFsError(err, 'cannot read file');
+    return { kind: 'error', error: { path: filePath, reason } };
+  }
+}

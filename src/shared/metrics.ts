@@ -1,0 +1,93 @@
+// Classification metrics from a confusion matrix (rows = true class, columns = predicted class).
+
+export interface PerClassMetrics {
+  class: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface ClassificationReport {
+  classes: string[];
+  accuracy: number;
+  macro_f1: number;
+  per_class: PerClassMetrics[];
+  /** confusion[true][predicted] */
+  confusion: number[][];
+}
+
+export function confusionMatrix(classCount: number, truth: readonly number[], predicted: readonly number[]): number[][] {
+  if (truth.length !== predicted.length) throw new RangeError('truth and predicted differ in length');
+  const m = Array.from({ length: classCount }, () => new Array<number>(classCount).fill(0));
+  for (let i = 0; i < truth.length; i++) {
+    const t = truth[i]!;
+    const p = predicted[i]!;
+    if (t < 0 || t >= classCount || p < 0 || p >= classCount) throw new RangeError(`class index out of range at ${i}`);
+    m[t]![p]! += 1;
+  }
+  return m;
+}
+
+/** Precision, recall and F1 per class; 0 where undefined (no predictions or no support). */
+export function reportFromConfusion(classes: readonly string[], confusion: readonly (readonly number[])[]): ClassificationReport {
+  const c = classes.length;
+  let correct = 0;
+  let total = 0;
+  const perClass: PerClassMetrics[] = [];
+  for (let i = 0; i < c; i++) {
+    const row = confusion[i]!;
+    const support = row.reduce((a, b) => a + b, 0);
+    let predictedAsI = 0;
+    for (let r = 0; r < c; r++) predictedAsI += confusion[r]![i]!;
+    const tp = row[i]!;
+    correct += tp;
+    total += support;
+    const precision = predictedAsI > 0 ? tp / predictedAsI : 0;
+    const recall = support > 0 ? tp / support : 0;
+    const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+    perClass.push({ class: classes[i]!, precision, recall, f1, support });
+  }
+  // Macro F1 over classes that occur in the truth: a class absent from the evaluated set says nothing.
+  const present = perClass.filter((p) => p.support > 0);
+  const macroF1 = present.length > 0 ? present.reduce((a, p) => a + p.f1, 0) / present.length : 0;
+  return {
+    classes: [...classes],
+    accuracy: total > 0 ? correct / total : 0,
+    macro_f1: macroF1,
+    per_class: perClass,
+    confusion: confusion.map((r) => [...r]),
+  };
+}
+
+export function classificationReport(classes: readonly string[], truth: readonly number[], predicted: readonly number[]): ClassificationReport {
+  return reportFromConfusion(classes, confusionMatrix(classes.length, truth, predicted));
+}
+
+export function argmax(values: ArrayLike<number>, offset = 0, length = values.length - offset): number {
+  let best = 0;
+  let bestValue = -Infinity;
+  for (let i = 0; i < length; i++) {
+    const v = values[offset + i]!;
+    if (v > bestValue) {
+      bestValue = v;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** Numerically stable softmax of one row. */
+export function softmax(logits: ArrayLike<number>, offset = 0, length = logits.length - offset): number[] {
+  let max = -Infinity;
+  for (let i = 0; i < length; i++) max = Math.max(max, logits[offset + i]!);
+  const out = new Array<number>(length);
+  let sum = 0;
+  for (let i = 0; i < length; i++) {
+    const e = Math.exp(logits[offset + i]! - max);
+    out[i] = e;
+    sum += e;
+  }
+  for (let i = 0; i < length; i++) out[i]! /= sum;
+  return out;
+}
