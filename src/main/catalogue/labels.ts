@@ -41,7 +41,7 @@ export function applyLabelChanges(db: Db, request: LabelChangeRequest): number {
   return db.transaction(() => {
     const current = stmt(db, 'SELECT label_class_id FROM specimens WHERE id = ?');
     const changes: { id: number; from: number | null }[] = [];
-    for (const id of request.specimenIds) {
+    for (const id of new Set(request.specimenIds)) {
       const row = current.get(id) as { label_class_id: number | null } | undefined;
       if (!row) throw new RangeError(`no specimen with id ${id}`);
       if (row.label_class_id !== request.toClassId) changes.push({ id, from: row.label_class_id });
