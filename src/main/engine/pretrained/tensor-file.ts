@@ -28,13 +28,11 @@ export function decodeToFloat32(bytes: Uint8Array, type: 'f32' | 'f64' | 'f16' |
   if (bytes.length !== count * width) {
     throw new WeightsFileError(`${what}: expected ${count * width} bytes for ${count} ${type} values, found ${bytes.length}`);
   }
+  // One copy; the source may not be 4-byte aligned, so it cannot be viewed in place.
+  if (type === 'f32') return new Float32Array(new Uint8Array(bytes).buffer);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(count);
   switch (type) {
-    case 'f32':
-      // One copy; the source may not be 4-byte aligned, so it cannot be viewed in place.
-      out.set(new Float32Array(bytes.slice().buffer));
-      break;
     case 'f64':
       for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, true);
       break;
