@@ -1,0 +1,143 @@
+// Vision Transformer (timm VisionTransformer layout and parameter names): patch embedding, class token,
+// learned position embedding, pre-norm blocks with DropPath, final norm, linear head on the class token.
+import type { Tensor } from '../graph/builder';
+import * as op from '../ops/index';
+import { requireParam, type ForwardContext, type ParamSpec } from './model';
+
+export interface VitConfig {
+  imageSize: number;
+  patchSize: number;
+  dim: number;
+  depth: number;
+  heads: number;
+  mlpRatio: number;
+  numClasses: number;
+  /** Stochastic depth at the last block; block i uses rate·i/(depth−1), as timm does. */
+  dropPathRate: number;
+  /** LayerNorm epsilon (timm ViTs: 1e-6). */
+  lnEps: number;
+  /** How the patch embedding is emitted: a strided Conv, or patchify (Reshape/Transpose) + one GEMM.
+   * Both compute the same function with the same [D, 3, p, p] weight. */
+  patchEmbed: 'conv' | 'gemm';
+}
+
+export const VIT_PRESETS = {
+  'vit-ti': { dim: 192, depth: 12, heads: 3 },
+  'vit-s': { dim: 384, depth: 12, heads: 6 },
+  'vit-b': { dim: 768, depth: 12, heads: 12 },
+} as const;
+
+export type VitPreset = keyof typeof VIT_PRESETS;
+
+export function vitConfig(preset: VitPreset, numClasses: number, overrides: Partial<VitConfig> = {}): VitConfig {
+  return {
+    imageSize: 224,
+    patchSize: 16,
+    mlpRatio: 4,
+    dropPathRate: 0.1,
+    lnEps: 1e-6,
+    patchEmbed: 'gemm',
+    ...VIT_PRESETS[preset],
+    numClasses,
+    ...overrides,
+  };
+}
+
+export function vitTokens(c: VitConfig): number {
+  return (c.imageSize / c.patchSize) ** 2 + 1;
+}
+
+export function vitParams(c: VitConfig): ParamSpec[] {
+  const d = c.dim;
+  const hidden = d * c.mlpRatio;
+  const lin = (name: string, out: number, inF: number): ParamSpec[] => [
+    { name: `${name}.weight`, shape: [out, inF], init: { kind: 'truncNormal', std: 0.02 } },
+    { name: `${name}.bias`, shape: [out], init: { kind: 'zeros' } },
+  ];
+  const norm = (name: string): ParamSpec[] => [
+    { name: `${name}.weight`, shape: [d], init: { kind: 'ones' } },
+    { name: `${name}.bias`, shape: [d], init: { kind: 'zeros' } },
+  ];
+  const fanIn = 3 * c.patchSize * c.patchSize;
+  const specs: ParamSpec[] = [
+    { name: 'cls_token', shape: [1, 1, d], init: { kind: 'normal', std: 1e-6 } },
+    { name: 'pos_embed', shape: [1, vitTokens(c), d], init: { kind: 'truncNormal', std: 0.02 } },
+    { name: 'patch_embed.proj.weight', shape: [d, 3, c.patchSize, c.patchSize], init: { kind: 'torchDefault', fanIn } },
+    { name: 'patch_embed.proj.bias', shape: [d], init: { kind: 'torchDefault', fanIn } },
+  ];
+  for (let i = 0; i < c.depth; i++) {
+    const b = `blocks.${i}`;
+    specs.push(...norm(`${b}.norm1`), ...lin(`${b}.attn.qkv`, 3 * d, d), ...lin(`${b}.attn.proj`, d, d));
+    specs.push(...norm(`${b}.norm2`), ...lin(`${b}.mlp.fc1`, hidden, d), ...lin(`${b}.mlp.fc2`, d, hidden));
+  }
+  specs.push(...norm('norm'), ...lin('head', c.numClasses, d));
+  return specs;
+}
+
+/** DropPath rates per slot: two slots per block (attention branch, MLP branch), drawn independently. */
+export function vitDropPathRates(c: VitConfig): number[] {
+  const rates: number[] = [];
+  for (let i = 0; i < c.depth; i++) {
+    const r = c.depth > 1 ? (c.dropPathRate * i) / (c.depth - 1) : c.dropPathRate;
+    rates.push(r, r);
+  }
+  return rates;
+}
+
+function patchEmbed(c: VitConfig, P: ReadonlyMap<string, Tensor>, x: Tensor): Tensor {
+  const [b, ch, hgt, wid] = x.shape as [number, number, number, number];
+  const p = c.patchSize;
+  const gh = hgt / p;
+  const gw = wid / p;
+  const w = requireParam(P, 'patch_embed.proj.weight');
+  const bias = requireParam(P, 'patch_embed.proj.bias');
+  if (c.patchEmbed === 'conv') {
+    const y = op.conv2d(x, w, bias, { stride: p });
+    return op.reshape(op.transpose(op.reshape(y, [b, c.dim, gh * gw]), [0, 2, 1]), [b * gh * gw, c.dim]);
+  }
+  // Non-overlapping patches: the strided conv is exactly one GEMM over patch rows (c, ky, kx order).
+  const patches = op.reshape(op.transpose(op.reshape(x, [b, ch, gh, p, gw, p]), [0, 2, 4, 1, 3, 5]), [b * gh * gw, ch * p * p]);
+  return op.gemm(patches, op.reshape(w, [c.dim, ch * p * p]), bias, { transB: true });
+}
+
+/** ViT forward; tokens are kept 2-D [B·T, D] so every Linear is one GEMM. */
+export function vitForward(c: VitConfig, P: ReadonlyMap<string, Tensor>, images: Tensor, ctx: ForwardContext): Tensor {
+  const b = images.shape[0]!;
+  const d = c.dim;
+  const t = vitTokens(c);
+  const heads = c.heads;
+  const hd = d / heads;
+  const rates = vitDropPathRates(c);
+  const pe = op.reshape(patchEmbed(c, P, images), [b, t - 1, d]);
+  const cls = op.expand(requireParam(P, 'cls_token'), [b, 1, d]);
+  let x = op.reshape(op.add(op.concat([cls, pe], 1), requireParam(P, 'pos_embed')), [b * t, d]);
+
+  const residual = (x2: Tensor, branch: Tensor, slot: number): Tensor => {
+    const rate = rates[slot]!;
+    if (!ctx.training || rate === 0 || !ctx.dropMasks) return op.add(x2, branch);
+    const mask = op.gather(ctx.dropMasks, x2.graph.constant('int64', [], [slot], 'slot'), 0);
+    return op.add(x2, op.reshape(op.dropPath(op.reshape(branch, [b, t, d]), mask, 1 - rate), [b * t, d]));
+  };
+  const p = (name: string) => requireParam(P, name);
+
+  for (let i = 0; i < c.depth; i++) {
+    const pre = `blocks.${i}`;
+    const h = op.layerNorm(x, p(`${pre}.norm1.weight`), p(`${pre}.norm1.bias`), c.lnEps);
+    const qkv = op.linear(h, p(`${pre}.attn.qkv.weight`), p(`${pre}.attn.qkv.bias`));
+    // [B·T, 3D] → [3, B, H, T, hd]: rows of the qkv weight are [q; k; v], each split into heads.
+    const qkv5 = op.transpose(op.reshape(qkv, [b, t, 3, heads, hd]), [2, 0, 3, 1, 4]);
+    const at = (k: number) => op.gather(qkv5, x.graph.constant('int64', [], [k], 'qkvIndex'), 0);
+    const q = op.scale(at(0), 1 / Math.sqrt(hd));
+    const kT = op.transpose(at(1), [0, 1, 3, 2]);
+    const attn = op.softmax(op.matmul(q, kT), -1);
+    const o = op.reshape(op.transpose(op.matmul(attn, at(2)), [0, 2, 1, 3]), [b * t, d]);
+    x = residual(x, op.linear(o, p(`${pre}.attn.proj.weight`), p(`${pre}.attn.proj.bias`)), 2 * i);
+    const h2 = op.layerNorm(x, p(`${pre}.norm2.weight`), p(`${pre}.norm2.bias`), c.lnEps);
+    const mlp = op.linear(op.gelu(op.linear(h2, p(`${pre}.mlp.fc1.weight`), p(`${pre}.mlp.fc1.bias`))), p(`${pre}.mlp.fc2.weight`), p(`${pre}.mlp.fc2.bias`));
+    x = residual(x, mlp, 2 * i + 1);
+  }
+  // Only the class token reaches the head, so the final norm runs on it alone (LayerNorm is per token).
+  const clsTok = op.gather(op.reshape(x, [b, t, d]), x.graph.constant('int64', [], [0], 'clsIndex'), 1);
+  const normed = op.layerNorm(clsTok, p('norm.weight'), p('norm.bias'), c.lnEps);
+  return op.linear(normed, p('head.weight'), p('head.bias'));
+}
