@@ -6,3 +6,4 @@ export * from './specimens';
 export * from './splits';
 export * from './stats';
 export { nowIso } from './time';
+export * from './browse';
