@@ -18,9 +18,13 @@ rmSync('dist/main', { recursive: true, force: true });
 await build({
   ...common,
   format: 'esm',
-  entryPoints: { cli: 'src/main/cli/main.ts' },
+  entryPoints: { cli: 'src/main/cli/main.ts', app: 'src/main/app/main.ts', harness: 'src/main/ipc/harness-main.ts' },
   outdir: 'dist/main',
   // Bundled ESM still needs require() for the CommonJS externals' own imports.
   banner: { js: "import { createRequire as __orelabRequire } from 'node:module'; const require = __orelabRequire(import.meta.url);" },
 });
+// Electron's preload: CommonJS, because a sandboxed preload cannot be an ES module.
+await build({ ...common, format: 'cjs', entryPoints: { preload: 'src/main/app/preload.ts' }, outdir: 'dist/main', outExtension: { '.js': '.cjs' } });
+// The harness's window.orelab (HTTP + WebSocket), a browser script served only by `npm run harness`.
+await build({ ...common, platform: 'browser', target: 'chrome120', format: 'esm', entryPoints: { bridge: 'src/renderer/harness-bridge.ts' }, outdir: 'dist/harness' });
 console.log('built dist/main');
