@@ -7,3 +7,4 @@ export * from './splits';
 export * from './stats';
 export { nowIso } from './time';
 export * from './browse';
+export * from './models';

@@ -4,9 +4,10 @@ import { statsCommand } from './commands/stats';
 import { splitCommand } from './commands/split';
 import { labelCommand, undoCommand } from './commands/label';
 import { classesCommand } from './commands/classes';
+import { classifyCommand } from './commands/classify';
 import { CatalogueVersionError } from '../catalogue';
 
-export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, labelCommand, undoCommand, classesCommand];
+export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, labelCommand, undoCommand, classesCommand, classifyCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

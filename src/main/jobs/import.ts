@@ -125,20 +125,7 @@ export async function importFolder(db: Db, options: ImportOptions): Promise<Impo
         continue;
       }
       if (o.kind !== 'new') continue;
-      const id = insertSpecimen(db, {
-        sha256: sha,
-        path: o.path,
-        originalName: path.basename(o.path),
-        byteSize: o.size,
-        format: o.decoded.format,
-        width: o.decoded.width,
-        height: o.decoded.height,
-        exifDate: o.decoded.exifDate,
-        importedAt: nowIso(),
-        labelClassId: null,
-      });
-      putThumbnail(db, id, o.decoded.thumbnail.width, o.decoded.thumbnail.height, o.decoded.thumbnail.jpeg);
-      recordFile(db, o.path, o.size, o.mtimeMs, id);
+      const id = insertImportedSpecimen(db, o);
       labelFromFolder(id, null, o.classFolder, o.path);
       created++;
     }
@@ -203,6 +190,28 @@ export async function importFolder(db: Db, options: ImportOptions): Promise<Impo
     imagesPerSecond: seconds > 0 ? done / seconds : 0,
     cancelled,
   };
+}
+
+/** Adds a decoded photo to the catalogue: the specimen, its thumbnail and its file record. Call inside a transaction. */
+export function insertImportedSpecimen(
+  db: Db,
+  file: { path: string; sha256: string; size: number; mtimeMs: number; decoded: DecodedImage },
+): number {
+  const id = insertSpecimen(db, {
+    sha256: file.sha256,
+    path: file.path,
+    originalName: path.basename(file.path),
+    byteSize: file.size,
+    format: file.decoded.format,
+    width: file.decoded.width,
+    height: file.decoded.height,
+    exifDate: file.decoded.exifDate,
+    importedAt: nowIso(),
+    labelClassId: null,
+  });
+  putThumbnail(db, id, file.decoded.thumbnail.width, file.decoded.thumbnail.height, file.decoded.thumbnail.jpeg);
+  recordFile(db, file.path, file.size, file.mtimeMs, id);
+  return id;
 }
 
 async function processFile(db: Db, filePath: string, classFolder: string | null): Promise<Outcome> {

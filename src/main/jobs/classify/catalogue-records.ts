@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import type { InputError } from '../../../shared/domain';
+import type { Db } from '../../catalogue';
+import { findSpecimenBySha, putPrediction } from '../../catalogue';
+import { decodeImage } from '../../images/decode';
+import { insertImportedSpecimen } from '../import';
+import { topK } from './report';
+
+export interface PredictionToRecord {
+  path: string;
+  sha256: string;
+  bytes: Buffer;
+  probabilities: readonly number[];
+}
+
+/**
+ * Records a batch of predictions against their specimens, importing photos the catalogue does not know yet
+ * (thumbnail and all, as `orelab import` would). The loss is recorded when the specimen's catalogue label
+ * is one of the model's classes, so the Relabel page can rank by it.
+ */
+export async function recordPredictions(db: Db, modelId: string, classes: readonly string[], batch: readonly PredictionToRecord[]): Promise<InputError[]> {
+  const errors: InputError[] = [];
+  const decoded = await Promise.all(
+    batch.map(async (r) => {
+      if (findSpecimenBySha(db, r.sha256)) return null;
+      try {
+        return { image: await decodeImage(r.bytes), mtimeMs: (await fs.promises.stat(r.path)).mtimeMs };
+      } catch (err) {
+        errors.push({ path: r.path, reason: `classified, but not added to the catalogue: ${(err as Error).message}` });
+        return null;
+      }
+    }),
+  );
+  const labelOf = db.prepare('SELECT c.name FROM specimens s JOIN classes c ON c.id = s.label_class_id WHERE s.id = ?');
+  db.transaction(() => {
+    batch.forEach((r, i) => {
+      let specimen = findSpecimenBySha(db, r.sha256)?.id;
+      if (specimen === undefined) {
+        const fresh = decoded[i];
+        if (!fresh) return;
+        specimen = insertImportedSpecimen(db, { path: r.path, sha256: r.sha256, size: r.bytes.length, mtimeMs: fresh.mtimeMs, decoded: fresh.image });
+      }
+      const best = topK(r.probabilities, 1)[0]!;
+      const label = (labelOf.get(specimen) as { name: string } | undefined)?.name.toLowerCase();
+      const truth = label === undefined ? -1 : classes.findIndex((c) => c.toLowerCase() === label);
+      putPrediction(db, modelId, {
+        specimenId: specimen,
+        predictedClass: classes[best]!,
+        confidence: r.probabilities[best]!,
+        probabilities: r.probabilities,
+        loss: truth >= 0 ? -Math.log(Math.max(r.probabilities[truth]!, 1e-12)) : null,
+      });
+    });
+  })();
+  return errors;
+}

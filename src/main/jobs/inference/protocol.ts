@@ -1,0 +1,11 @@
+// Messages between the main thread (OnnxClassifier) and the inference worker. Typed arrays are transferred.
+import type { ExecutionProvider } from '../../engine/runtime/session';
+
+export type ToInferenceWorker =
+  | { type: 'init'; modelPath: string; providers?: ExecutionProvider[]; intraOpThreads?: number }
+  | { type: 'run'; id: number; images: Float32Array; dims: number[] };
+
+export type FromInferenceWorker =
+  | { type: 'ready'; provider: ExecutionProvider; skipped: { provider: ExecutionProvider; reason: string }[] }
+  | { type: 'result'; id: number; probabilities: Float32Array; attention: Float32Array | null }
+  | { type: 'error'; id: number | null; message: string };

@@ -1,0 +1,36 @@
+// Inference worker: runs an exported model.onnx with onnxruntime-node off the main thread (session.run blocks).
+import { parentPort } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import { createSession } from '../../engine/runtime/session';
+import { readModelFile } from './model-file';
+import type { FromInferenceWorker, ToInferenceWorker } from './protocol';
+
+const port = parentPort!;
+let session: ort.InferenceSession | null = null;
+let names = { input: '', probabilities: '', attention: null as string | null };
+
+const send = (msg: FromInferenceWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
+
+port.on('message', (msg: ToInferenceWorker) => {
+  void handle(msg).catch((err: Error) => send({ type: 'error', id: msg.type === 'run' ? msg.id : null, message: err.message }));
+});
+
+async function handle(msg: ToInferenceWorker): Promise<void> {
+  if (msg.type === 'init') {
+    const file = readModelFile(msg.modelPath);
+    names = { input: file.metadata.input, probabilities: file.metadata.outputs.probabilities, attention: file.metadata.outputs.attention };
+    const created = await createSession(file.bytes, {
+      ...(msg.providers ? { providers: msg.providers } : {}),
+      ...(msg.intraOpThreads ? { intraOpThreads: msg.intraOpThreads } : {}),
+    });
+    session = created.session;
+    send({ type: 'ready', provider: created.provider, skipped: created.skipped });
+    return;
+  }
+  if (!session) throw new Error('inference worker used before init');
+  const fetches = [names.probabilities, ...(names.attention ? [names.attention] : [])];
+  const out = await session.run({ [names.input]: new ort.Tensor('float32', msg.images, msg.dims) }, fetches);
+  const probabilities = new Float32Array(out[names.probabilities]!.data as Float32Array);
+  const attention = names.attention ? new Float32Array(out[names.attention]!.data as Float32Array) : null;
+  send({ type: 'result', id: msg.id, probabilities, attention }, [probabilities.buffer, ...(attention ? [attention.buffer] : [])] as ArrayBuffer[]);
+}

@@ -1,0 +1,103 @@
+// What an exported Orelab model.onnx says about itself, in its metadata_props, so that any ONNX runtime (and
+// a person reading the file) knows its classes, how to prepare an image, what it is and how it was made.
+// Every value is a string; structured values are JSON. Keys are plain words, listed in MODEL_METADATA_KEYS.
+import { z } from 'zod';
+
+export const MODEL_FORMAT = 'orelab-classifier/1';
+
+export const PreprocessingSchema = z.object({
+  /** Input is [N, 3, size, size] float32, RGB, NCHW. */
+  size: z.number().int().positive(),
+  /** Resize the short side to floor(size / crop_fraction) (bicubic), then centre-crop size×size. */
+  crop_fraction: z.number().positive().max(1),
+  /** (pixel / 255 − mean) / std per channel. */
+  mean: z.tuple([z.number(), z.number(), z.number()]),
+  std: z.tuple([z.number(), z.number(), z.number()]),
+  color: z.literal('RGB'),
+  layout: z.literal('NCHW'),
+});
+
+export const ArchitectureSchema = z.object({
+  variant: z.enum(['vit', 'vit-weighted', 'mavit']),
+  backbone: z.string(),
+  cbam_gate: z.string().nullable(),
+  parameters: z.number().int().nonnegative(),
+  /** The engine's own model description (dims, depth, heads...). */
+  config: z.record(z.string(), z.unknown()),
+});
+
+export const TrainingRunSchema = z.object({
+  run_id: z.number().int().nullable(),
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  epochs: z.number().int(),
+  best_epoch: z.number().int().nullable(),
+  batch_size: z.number().int(),
+  learning_rate: z.number(),
+  weight_decay: z.number(),
+  seed: z.number().int(),
+  loss: z.string(),
+  class_weights: z.array(z.number()),
+  device: z.string(),
+});
+
+export const ModelMetricsSchema = z.object({
+  split: z.string(),
+  accuracy: z.number(),
+  macro_f1: z.number(),
+  per_class: z.array(z.object({ class: z.string(), precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() })),
+});
+
+export const ModelMetadataSchema = z.object({
+  format: z.literal(MODEL_FORMAT),
+  classes: z.array(z.string().min(1)).min(2),
+  preprocessing: PreprocessingSchema,
+  architecture: ArchitectureSchema,
+  weights_source: z.string(),
+  training_run: TrainingRunSchema.nullable(),
+  dataset_sha256: z.string().nullable(),
+  metrics: z.array(ModelMetricsSchema),
+  /** Output tensor names: logits [N, C], probabilities [N, C], and the CBAM spatial attention [N, 1, S, S] if any. */
+  outputs: z.object({ logits: z.string(), probabilities: z.string(), attention: z.string().nullable() }),
+  input: z.string(),
+});
+
+export type ModelMetadata = z.infer<typeof ModelMetadataSchema>;
+export type Preprocessing = z.infer<typeof PreprocessingSchema>;
+
+export const MODEL_METADATA_KEYS = Object.keys(ModelMetadataSchema.shape) as (keyof ModelMetadata)[];
+
+/** metadata_props entries (string → string) for a model's metadata. */
+export function encodeModelMetadata(m: ModelMetadata): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of MODEL_METADATA_KEYS) {
+    const value = m[key];
+    out[key] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return out;
+}
+
+export class ModelMetadataError extends Error {}
+
+/** Parses metadata_props back; an error names the missing or malformed key. */
+export function decodeModelMetadata(props: Readonly<Record<string, string>>, source: string): ModelMetadata {
+  const raw: Record<string, unknown> = {};
+  for (const key of MODEL_METADATA_KEYS) {
+    const text = props[key];
+    if (text === undefined) throw new ModelMetadataError(`${source}: not an Orelab classifier (metadata "${key}" is missing)`);
+    if (key === 'format' || key === 'weights_source' || key === 'input') raw[key] = text;
+    else {
+      try {
+        raw[key] = JSON.parse(text);
+      } catch {
+        throw new ModelMetadataError(`${source}: metadata "${key}" is not valid JSON`);
+      }
+    }
+  }
+  const parsed = ModelMetadataSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ModelMetadataError(`${source}: metadata "${issue.path.join('.')}" ${issue.message}`);
+  }
+  return parsed.data;
+}
