@@ -18,7 +18,12 @@ rmSync('dist/main', { recursive: true, force: true });
 await build({
   ...common,
   format: 'esm',
-  entryPoints: { cli: 'src/main/cli/main.ts', app: 'src/main/app/main.ts', harness: 'src/main/ipc/harness-main.ts' },
+  entryPoints: {
+    cli: 'src/main/cli/main.ts',
+    app: 'src/main/app/main.ts',
+    harness: 'src/main/ipc/harness-main.ts',
+    'inference-worker': 'src/main/jobs/inference/worker.ts',
+  },
   outdir: 'dist/main',
   // Bundled ESM still needs require() for the CommonJS externals' own imports.
   banner: { js: "import { createRequire as __orelabRequire } from 'node:module'; const require = __orelabRequire(import.meta.url);" },
