@@ -188,3 +188,31 @@ test('with a catalogue, predictions are recorded, new photos become specimens, a
     db.close();
   }
 });
+
+test('orelab export writes the same predictions, metrics and confusion files from the catalogue', () => {
+  const dir = tempDir();
+  const model = makeTinyClassifier(dir, CLASSES);
+  const photos = path.join(dir, 'photos');
+  labeledFolder(photos, ['malachite', 'quartz'], 5);
+  const db = path.join(dir, 'c.sqlite');
+  assert.equal(runOrelab(['import', photos, '--labels-from-folders', '--db', db]).status, 0);
+  const csv = path.join(dir, 'run.csv');
+  const run = parseJson<SummaryJson & { modelId: string }>(runOrelab(['classify', photos, '--model', model, '--db', db, '--csv', csv, '--json']));
+  for (const kind of ['metrics', 'confusion', 'predictions'] as const) {
+    const out = path.join(dir, `export-${kind}.csv`);
+    const r = runOrelab(['export', kind, '--db', db, '--model', run.modelId.slice(0, 8), '--csv', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const exported = parseCsv(fs.readFileSync(out, 'utf8'));
+    if (kind === 'predictions') {
+      const original = parseCsv(fs.readFileSync(csv, 'utf8'));
+      const column = (rows: string[][], name: string) => rows.slice(1).map((row) => row[rows[0]!.indexOf(name)]).sort();
+      for (const name of ['sha256', 'predicted', 'p_quartz', 'label']) assert.deepEqual(column(exported, name), column(original, name), name);
+    } else {
+      const original = parseCsv(fs.readFileSync(kind === 'metrics' ? run.files.metrics! : run.files.confusion!, 'utf8'));
+      assert.deepEqual(exported, original);
+    }
+  }
+  const unknown = runOrelab(['export', 'metrics', '--db', db, '--model', 'ffff', '--csv', path.join(dir, 'x.csv')]);
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /no model "ffff" in the catalogue; known: /);
+});

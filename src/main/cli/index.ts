@@ -5,9 +5,10 @@ import { splitCommand } from './commands/split';
 import { labelCommand, undoCommand } from './commands/label';
 import { classesCommand } from './commands/classes';
 import { classifyCommand } from './commands/classify';
+import { exportCommand } from './commands/export';
 import { CatalogueVersionError } from '../catalogue';
 
-export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, labelCommand, undoCommand, classesCommand, classifyCommand];
+export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, labelCommand, undoCommand, classesCommand, classifyCommand, exportCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
