@@ -24,6 +24,9 @@ import {
   type LabelChange,
   type Specimen,
 } from './domain';
+import { PAGE_IDS } from './pages';
+
+export { PAGE_IDS, type PageId } from './pages';
 
 // ---------------------------------------------------------------------------------------------------------
 // Building blocks
@@ -256,12 +259,6 @@ export const JobInfoSchema = z.discriminatedUnion('kind', [jobInfo('import')]);
 export type JobInfo = z.output<typeof JobInfoSchema>;
 export const JobProgressEventSchema = z.discriminatedUnion('kind', [jobProgressEvent('import')]);
 export type JobProgressEvent = z.output<typeof JobProgressEventSchema>;
-
-// ---------------------------------------------------------------------------------------------------------
-// Pages (shared so the menu, the renderer and the docs agree on them)
-
-export const PAGE_IDS = ['catalogue', 'labeling', 'rebalancing', 'training', 'reports', 'relabel', 'batch'] as const;
-export type PageId = (typeof PAGE_IDS)[number];
 
 // ---------------------------------------------------------------------------------------------------------
 // Request channels

@@ -1,0 +1,20 @@
+// `npm run e2e`: builds both sides (main with esbuild, renderer with Vite), then runs test/e2e/*.test.ts with
+// node:test through tsx. The tests start the built harness and drive Debian's Chromium (CHROMIUM_PATH, else
+// /usr/bin/chromium) with playwright-core; screenshots go to e2e-screenshots/.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const run = (cmd, args) => {
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+};
+
+run(process.execPath, ['scripts/build.mjs']);
+run(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn']);
+
+const args = process.argv.slice(2);
+const files = args.length ? args : readdirSync('test/e2e').filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test/e2e', f));
+// One file at a time: each starts its own harness and browser, and the machine may have two cores.
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

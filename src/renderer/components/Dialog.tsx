@@ -1,0 +1,27 @@
+// A modal built on <dialog>: focus moves in and is trapped by the browser, Escape closes it.
+import { useEffect, useRef, type ReactNode } from 'react';
+
+export function Dialog({ open, onClose, title, children, className }: { open: boolean; onClose(): void; title: string; children: ReactNode; className?: string }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+  return (
+    <dialog ref={ref} className={`dialog ${className ?? ''}`} onClose={onClose} aria-labelledby={`${title}-title`.replace(/\W+/g, '-')}>
+      {open ? (
+        <>
+          <header className="dialog-header">
+            <h2 id={`${title}-title`.replace(/\W+/g, '-')}>{title}</h2>
+            <button type="button" className="icon" aria-label="Close" onClick={onClose}>
+              ×
+            </button>
+          </header>
+          <div className="dialog-body">{children}</div>
+        </>
+      ) : null}
+    </dialog>
+  );
+}

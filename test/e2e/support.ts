@@ -1,0 +1,123 @@
+// End-to-end support: the real harness (node dist/main/harness.js, built by scripts/e2e.mjs) on a fresh
+// catalogue and a free port, and Debian's Chromium driven by playwright-core (no browser is downloaded).
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { REPO_ROOT } from '../helpers/fs';
+
+export const SCREENSHOTS = path.join(REPO_ROOT, 'e2e-screenshots');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface RunningHarness {
+  url: string;
+  dbPath: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the built harness on a free port over `dbPath` (created if missing); resolves once it listens. */
+export async function startHarness(dbPath?: string): Promise<RunningHarness> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orelab-e2e-'));
+  const db = dbPath ?? path.join(dir, 'catalogue.sqlite');
+  const entry = path.join(REPO_ROOT, 'dist/main/harness.js');
+  if (!fs.existsSync(entry) || !fs.existsSync(path.join(REPO_ROOT, 'dist/renderer/index.html'))) {
+    throw new Error('the harness is not built: run the e2e tests with `npm run e2e`, which builds first');
+  }
+  const child: ChildProcess = spawn(process.execPath, [entry, '--db', db, '--port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      const m = /listening on (http:\/\/\S+)/.exec(line);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the harness exited (${code}) before listening:\n${stderr}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    url,
+    dbPath: db,
+    dir,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors, page errors, CSP violations and failed requests seen so far. */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+export async function openBrowser(url: string, viewport = { width: 1400, height: 880 }): Promise<Browser> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'orelab-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  // Violations are also reported as DOM events: collect them where the page can be asked.
+  // (Strings, not functions: these run in the page, and the Node-side tsconfig has no DOM types.)
+  await context.addInitScript(
+    "window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));",
+  );
+  await page.goto(url);
+  return {
+    context,
+    page,
+    problems,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function cspViolations(page: Page): Promise<string[]> {
+  return (await page.evaluate('window.__csp')) as string[];
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+}
+
+/** Waits until an <img> has loaded with real pixels. */
+export async function imageLoaded(page: Page, selector: string): Promise<void> {
+  // A function, not a string: Playwright compiles a string predicate inside the page with eval, which the
+  // app's CSP (rightly) refuses. The structural type stands in for the DOM types the Node tsconfig lacks.
+  type Doc = { querySelector(s: string): { complete: boolean; naturalWidth: number } | null };
+  await page.waitForFunction((sel: string) => {
+    const img = (globalThis as unknown as { document: Doc }).document.querySelector(sel);
+    return img !== null && img.complete && img.naturalWidth > 0;
+  }, selector);
+}
