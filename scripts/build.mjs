@@ -23,6 +23,7 @@ await build({
     app: 'src/main/app/main.ts',
     harness: 'src/main/ipc/harness-main.ts',
     'inference-worker': 'src/main/jobs/inference/worker.ts',
+    'engine-worker': 'src/main/engine/runtime/worker.ts',
   },
   outdir: 'dist/main',
   // Bundled ESM still needs require() for the CommonJS externals' own imports.

@@ -20,10 +20,11 @@ export function backward(g: GraphBuilder, loss: Tensor, wrt: readonly Tensor[], 
   for (const t of wrt) if (!isFloat(t.dtype)) throw new AutodiffError(`cannot differentiate wrt ${t.dtype} tensor "${t.name}"`);
 
   const tape = g.tape;
-  // Forward sweep: which values depend on a tensor we differentiate wrt.
+  // Forward sweep: which values depend on a tensor we differentiate wrt (through any op, so that a path
+  // through a non-differentiable op is reported rather than silently treated as constant).
   const dependsOnWrt = new Set(wrt.map((t) => t.name));
   for (const e of tape) {
-    if (e.inputs.some((t) => dependsOnWrt.has(t.name))) for (const o of e.outputs) if (isFloat(o.dtype)) dependsOnWrt.add(o.name);
+    if (e.inputs.some((t) => dependsOnWrt.has(t.name))) for (const o of e.outputs) dependsOnWrt.add(o.name);
   }
   if (!dependsOnWrt.has(loss.name)) throw new AutodiffError(`loss "${loss.name}" does not depend on any tensor it is differentiated wrt`);
 
