@@ -124,20 +124,21 @@ export function vitForward(c: VitConfig, P: ReadonlyMap<string, Tensor>, images:
     const pre = `blocks.${i}`;
     const h = op.layerNorm(x, p(`${pre}.norm1.weight`), p(`${pre}.norm1.bias`), c.lnEps);
     const qkv = op.linear(h, p(`${pre}.attn.qkv.weight`), p(`${pre}.attn.qkv.bias`));
-    // [B·T, 3D] → [3, B, H, T, hd]: rows of the qkv weight are [q; k; v], each split into heads.
-    const qkv5 = op.transpose(op.reshape(qkv, [b, t, 3, heads, hd]), [2, 0, 3, 1, 4]);
-    const at = (k: number) => op.gather(qkv5, x.graph.constant('int64', [], [k], 'qkvIndex'), 0);
-    const q = op.scale(at(0), 1 / Math.sqrt(hd));
-    const kT = op.transpose(at(1), [0, 1, 3, 2]);
+    // qkv rows are [q; k; v], each split into heads: [B·T, 3D] → three [B·T, D] → [B, H, T, hd] (k as [B, H, hd, T]).
+    const [q2, k2, v2] = op.split(qkv, 1, [d, d, d]) as [Tensor, Tensor, Tensor];
+    const heads4 = (t2: Tensor, perm: number[]) => op.transpose(op.reshape(t2, [b, t, heads, hd]), perm);
+    const q = op.scale(heads4(q2, [0, 2, 1, 3]), 1 / Math.sqrt(hd));
+    const kT = heads4(k2, [0, 2, 3, 1]);
+    const v = heads4(v2, [0, 2, 1, 3]);
     const attn = op.softmax(op.matmul(q, kT), -1);
-    const o = op.reshape(op.transpose(op.matmul(attn, at(2)), [0, 2, 1, 3]), [b * t, d]);
+    const o = op.reshape(op.transpose(op.matmul(attn, v), [0, 2, 1, 3]), [b * t, d]);
     x = residual(x, op.linear(o, p(`${pre}.attn.proj.weight`), p(`${pre}.attn.proj.bias`)), 2 * i);
     const h2 = op.layerNorm(x, p(`${pre}.norm2.weight`), p(`${pre}.norm2.bias`), c.lnEps);
     const mlp = op.linear(op.gelu(op.linear(h2, p(`${pre}.mlp.fc1.weight`), p(`${pre}.mlp.fc1.bias`))), p(`${pre}.mlp.fc2.weight`), p(`${pre}.mlp.fc2.bias`));
     x = residual(x, mlp, 2 * i + 1);
   }
   // Only the class token reaches the head, so the final norm runs on it alone (LayerNorm is per token).
-  const clsTok = op.gather(op.reshape(x, [b, t, d]), x.graph.constant('int64', [], [0], 'clsIndex'), 1);
+  const clsTok = op.reshape(op.slice(op.reshape(x, [b, t, d]), { axes: [1], starts: [0], ends: [1] }), [b, d]);
   const normed = op.layerNorm(clsTok, p('norm.weight'), p('norm.bias'), c.lnEps);
   return op.linear(normed, p('head.weight'), p('head.bias'));
 }

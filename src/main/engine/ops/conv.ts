@@ -1,5 +1,6 @@
 // 2-D convolution (NCHW, one group, no dilation) with gradients for input, weight and bias, all emitted as
-// standard ops: ConvTranspose for the input, and Conv with batch and channel axes swapped for the weight.
+// standard ops: for the input a Conv with the flipped kernel (stride 1) or ConvTranspose (strided), and for
+// the weight a Conv with batch and channel axes swapped.
 import { GraphBuilder, GraphBuilderError, type Tensor } from '../graph/builder';
 import { reduceRaw, transposeRaw } from './emit';
 import { only, registerOp } from './registry';
@@ -44,14 +45,32 @@ const convOp = registerOp<ConvAttrs>({
     let dX: Tensor | null = null;
     let dW: Tensor | null = null;
     if (needsGrad[0]) {
-      // ConvTranspose is the adjoint of Conv; output_padding restores the rows the forward stride dropped.
-      const outPad = [h + pads[0] + pads[2] - (strides[0] * (ho - 1) + kh), wd + pads[1] + pads[3] - (strides[1] * (wo - 1) + kw)];
-      dX = GraphBuilder.innermost([dy, w]).node1('ConvTranspose', [dy, w], { dtype: x.dtype, shape: x.shape, hint: 'dConvX' }, {
-        kernel_shape: { ints: [kh, kw] },
-        strides: { ints: strides },
-        pads: { ints: pads },
-        output_padding: { ints: outPad },
-      });
+      const flipPads = [kh - 1 - pads[0], kw - 1 - pads[1], kh - 1 - pads[2], kw - 1 - pads[3]];
+      if (strides[0] === 1 && strides[1] === 1 && flipPads.every((p) => p >= 0)) {
+        // Stride 1: dX is the full correlation of dy with the flipped kernel, i.e. a plain Conv with weight
+        // flip(W)ᵀ [C, O, kh, kw]. ORT runs that as im2col + GEMM, several times faster than its ConvTranspose
+        // (GEMM + col2im) on CBAM's 7×7 kernel over 224×224.
+        const gw = w.graph;
+        const flipped = gw.node1(
+          'Slice',
+          [w, gw.constant('int64', [2], [-1, -1], 'starts'), gw.constant('int64', [2], [-(kh + 1), -(kw + 1)], 'ends'), gw.constant('int64', [2], [2, 3], 'axes'), gw.constant('int64', [2], [-1, -1], 'steps')],
+          { dtype: w.dtype, shape: w.shape, hint: 'flipW' },
+        );
+        const wT = transposeRaw(flipped, [1, 0, 2, 3]);
+        dX = GraphBuilder.innermost([dy, wT]).node1('Conv', [dy, wT], { dtype: x.dtype, shape: x.shape, hint: 'dConvX' }, {
+          kernel_shape: { ints: [kh, kw] },
+          pads: { ints: flipPads },
+        });
+      } else {
+        // ConvTranspose is the adjoint of Conv; output_padding restores the rows the forward stride dropped.
+        const outPad = [h + pads[0] + pads[2] - (strides[0] * (ho - 1) + kh), wd + pads[1] + pads[3] - (strides[1] * (wo - 1) + kw)];
+        dX = GraphBuilder.innermost([dy, w]).node1('ConvTranspose', [dy, w], { dtype: x.dtype, shape: x.shape, hint: 'dConvX' }, {
+          kernel_shape: { ints: [kh, kw] },
+          strides: { ints: strides },
+          pads: { ints: pads },
+          output_padding: { ints: outPad },
+        });
+      }
     }
     if (needsGrad[1]) {
       // dW[o,c,i,j] = Σ_n,p,q dy[n,o,p,q]·x[n,c,s·p+i−pad,s·q+j−pad]: a Conv of xᵀ [C,N,H,W] with dyᵀ [O,N,Ho,Wo]

@@ -2,7 +2,7 @@
 export { add, sub, mul, div, scale } from './arithmetic';
 export { sigmoid, relu, gelu } from './activations';
 export { matmul, gemm, linear } from './linear';
-export { reshape, transpose, expand, concat, slice, gather, type SliceAttrs } from './shape';
+export { reshape, transpose, expand, concat, slice, split, gather, type SliceAttrs } from './shape';
 export { softmax, layerNorm } from './normalization';
 export { reduceSum, reduceMean, reduceMax, globalAvgPool, globalMaxPool } from './reduce';
 export { conv2d } from './conv';

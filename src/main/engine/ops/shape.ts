@@ -1,5 +1,5 @@
 // Reshape, Transpose, Expand, Concat, Slice and Gather: data movement, whose gradients move data back.
-import { GraphBuilderError, type Tensor } from '../graph/builder';
+import { GraphBuilder, GraphBuilderError, type Tensor } from '../graph/builder';
 import { numel } from '../graph/dtype';
 import { normAxis, reduceToShape, reshapeRaw, transposeRaw, zerosLike } from './emit';
 import { only, registerOp } from './registry';
@@ -53,6 +53,26 @@ const concatOp = registerOp<{ axis: number }>({
       inputs.map((t) => ({ dtype: t.dtype, shape: t.shape, hint: 'dConcat' })),
       { axis: { i: a } },
     );
+  },
+});
+
+const splitOp = registerOp<{ axis: number; sizes: readonly number[] }>({
+  name: 'Split',
+  emit: (g, [x], { axis, sizes }) => {
+    const a = normAxis(axis, x!.shape.length);
+    if (sizes.reduce((p, q) => p + q, 0) !== x!.shape[a]) throw new GraphBuilderError(`split sizes [${sizes.join(', ')}] do not add up to ${x!.shape[a]}`);
+    return g.node(
+      'Split',
+      [x!, g.constant('int64', [sizes.length], sizes, 'split')],
+      sizes.map((n) => ({ dtype: x!.dtype, shape: x!.shape.map((d, i) => (i === a ? n : d)), hint: 'Split' })),
+      { axis: { i: a } },
+    );
+  },
+  // The gradient is the outputs' gradients concatenated back (zeros for an output nothing used).
+  gradient: ({ inputs: [x], outputs, dOutputs, attrs: { axis } }) => {
+    const a = normAxis(axis, x!.shape.length);
+    const parts = outputs.map((o, i) => dOutputs[i] ?? zerosLike(o));
+    return [GraphBuilder.innermost(parts).node1('Concat', parts, { dtype: x!.dtype, shape: x!.shape, hint: 'dSplit' }, { axis: { i: a } })];
   },
 });
 
@@ -134,5 +154,7 @@ export const transpose = (x: Tensor, perm: readonly number[]): Tensor => only(tr
 export const expand = (x: Tensor, shape: readonly number[]): Tensor => only(expandOp([x], { shape }));
 export const concat = (xs: readonly Tensor[], axis: number): Tensor => only(concatOp(xs, { axis }));
 export const slice = (x: Tensor, attrs: SliceAttrs): Tensor => only(sliceOp([x], attrs));
+/** Splits x along `axis` into pieces of the given sizes. */
+export const split = (x: Tensor, axis: number, sizes: readonly number[]): Tensor[] => splitOp([x], { axis, sizes });
 /** Gather along `axis`; int64 indices (a scalar index drops the axis). */
 export const gather = (data: Tensor, indices: Tensor, axis: number): Tensor => only(gatherOp([data, indices], { axis }));
