@@ -67,12 +67,15 @@ export type Preprocessing = z.infer<typeof PreprocessingSchema>;
 
 export const MODEL_METADATA_KEYS = Object.keys(ModelMetadataSchema.shape) as (keyof ModelMetadata)[];
 
+/** Keys whose value is plain text (an empty string standing for null), not JSON. */
+const TEXT_KEYS: ReadonlySet<keyof ModelMetadata> = new Set(['format', 'weights_source', 'input', 'dataset_sha256']);
+
 /** metadata_props entries (string → string) for a model's metadata. */
 export function encodeModelMetadata(m: ModelMetadata): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of MODEL_METADATA_KEYS) {
     const value = m[key];
-    out[key] = typeof value === 'string' ? value : JSON.stringify(value);
+    out[key] = TEXT_KEYS.has(key) ? String(value ?? '') : JSON.stringify(value);
   }
   return out;
 }
@@ -85,7 +88,7 @@ export function decodeModelMetadata(props: Readonly<Record<string, string>>, sou
   for (const key of MODEL_METADATA_KEYS) {
     const text = props[key];
     if (text === undefined) throw new ModelMetadataError(`${source}: not an Orelab classifier (metadata "${key}" is missing)`);
-    if (key === 'format' || key === 'weights_source' || key === 'input') raw[key] = text;
+    if (TEXT_KEYS.has(key)) raw[key] = key === 'dataset_sha256' && text === '' ? null : text;
     else {
       try {
         raw[key] = JSON.parse(text);

@@ -8,3 +8,4 @@ export * from './stats';
 export { nowIso } from './time';
 export * from './browse';
 export * from './models';
+export * from './runs';

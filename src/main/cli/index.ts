@@ -6,9 +6,11 @@ import { labelCommand, undoCommand } from './commands/label';
 import { classesCommand } from './commands/classes';
 import { classifyCommand } from './commands/classify';
 import { exportCommand } from './commands/export';
+import { trainCommand } from './commands/train';
+import { evalCommand } from './commands/eval';
 import { CatalogueVersionError } from '../catalogue';
 
-export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, labelCommand, undoCommand, classesCommand, classifyCommand, exportCommand];
+export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, labelCommand, undoCommand, classesCommand, trainCommand, evalCommand, classifyCommand, exportCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

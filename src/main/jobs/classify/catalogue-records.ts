@@ -11,12 +11,14 @@ export interface PredictionToRecord {
   sha256: string;
   bytes: Buffer;
   probabilities: readonly number[];
+  /** The class a labeled folder gives, used for the loss when the catalogue has no label. */
+  label: string | null;
 }
 
 /**
  * Records a batch of predictions against their specimens, importing photos the catalogue does not know yet
  * (thumbnail and all, as `orelab import` would). The loss is recorded when the specimen's catalogue label
- * is one of the model's classes, so the Relabel page can rank by it.
+ * (else the folder's) is one of the model's classes, so the Relabel page can rank by it.
  */
 export async function recordPredictions(db: Db, modelId: string, classes: readonly string[], batch: readonly PredictionToRecord[]): Promise<InputError[]> {
   const errors: InputError[] = [];
@@ -41,7 +43,7 @@ export async function recordPredictions(db: Db, modelId: string, classes: readon
         specimen = insertImportedSpecimen(db, { path: r.path, sha256: r.sha256, size: r.bytes.length, mtimeMs: fresh.mtimeMs, decoded: fresh.image });
       }
       const best = topK(r.probabilities, 1)[0]!;
-      const label = (labelOf.get(specimen) as { name: string } | undefined)?.name.toLowerCase();
+      const label = ((labelOf.get(specimen) as { name: string } | undefined)?.name ?? r.label ?? undefined)?.toLowerCase();
       const truth = label === undefined ? -1 : classes.findIndex((c) => c.toLowerCase() === label);
       putPrediction(db, modelId, {
         specimenId: specimen,

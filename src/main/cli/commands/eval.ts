@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import { SPLITS, type Split } from '../../../shared/domain';
+import type { ClassificationReport } from '../../../shared/metrics';
+import { classifyFolder } from '../../jobs/classify/classify';
+import { evaluateCatalogueSplit } from '../../jobs/evaluate';
+import { OnnxClassifier } from '../../jobs/inference/classifier';
+import { ModelFileError } from '../../jobs/inference/model-file';
+import { writeCsvFile } from '../../jobs/classify/csv';
+import { confusionHeader, confusionRows, METRICS_HEADER, metricsRows, reportFiles } from '../../jobs/classify/report';
+import { ModelMetadataError } from '../../../shared/model-metadata';
+import { openDatabase, resolveCataloguePath, type Db } from '../../catalogue';
+import { boolOpt, choiceOpt, CliError, JSON_OPTION, stringOpt, UsageError, writeJson, type Command } from '../command';
+import { ProgressBar } from '../progress';
+import { formatTable } from '../table';
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'score a model on a labeled folder or a catalogue split: accuracy, macro F1, per-class metrics, confusion',
+  usage: 'orelab eval --model F (<labeled-folder> | --db F --split test) [--db F] [--device auto|cpu|cuda] [--json] [--csv F]',
+  options: { ...JSON_OPTION, model: { type: 'string' }, db: { type: 'string' }, split: { type: 'string' }, csv: { type: 'string' }, device: { type: 'string' } },
+  async run(args, io) {
+    const modelPath = stringOpt(args, 'model');
+    if (!modelPath) throw new UsageError('--model F is required');
+    const folder = args.positionals[0];
+    const split = stringOpt(args, 'split') as Split | undefined;
+    const dbPath = stringOpt(args, 'db');
+    if (args.positionals.length > 1) throw new UsageError('give at most one folder');
+    if (!folder && !split) throw new UsageError('give a labeled folder, or --db F --split train|val|test');
+    if (folder && split) throw new UsageError('give a labeled folder or --split, not both');
+    if (split && !SPLITS.includes(split)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}`);
+    if (split && !dbPath) throw new UsageError('--split needs --db F');
+    if (folder && (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory())) throw new CliError(`${folder}: no such folder`);
+    const device = choiceOpt(args, 'device', ['auto', 'cpu', 'cuda'] as const, 'auto');
+    let classifier: OnnxClassifier;
+    try {
+      classifier = await OnnxClassifier.open(modelPath, { providers: device === 'auto' ? ['cuda', 'cpu'] : [device] });
+    } catch (err) {
+      if (err instanceof ModelFileError || err instanceof ModelMetadataError) throw new CliError(err.message);
+      throw new CliError(`${modelPath}: cannot load the model: ${(err as Error).message}`);
+    }
+    let db: Db | undefined;
+    const bar = new ProgressBar(io.stderr, 'eval');
+    try {
+      if (dbPath) db = openDatabase(resolveCataloguePath(dbPath));
+      let report: ClassificationReport;
+      let notes: Record<string, unknown> = {};
+      const csv = stringOpt(args, 'csv');
+      if (split) {
+        const result = await evaluateCatalogueSplit(db!, resolveCataloguePath(dbPath), classifier, split, { signal: io.signal, onProgress: (d, t) => bar.update(d, t) });
+        report = result.report;
+        notes = { split, unscored_labels: result.unknownLabels, errors: result.errors };
+        if (csv) {
+          const files = reportFiles(csv);
+          writeCsvFile(files.metrics, METRICS_HEADER, metricsRows(report));
+          writeCsvFile(files.confusion, confusionHeader(report.classes), confusionRows(report));
+          notes.files = { metrics: files.metrics, confusion: files.confusion };
+        }
+      } else {
+        const summary = await classifyFolder({
+          folder: folder!,
+          classifier,
+          ...(db ? { db } : {}),
+          ...(csv ? { csv } : {}),
+          signal: io.signal,
+          onProgress: (p) => bar.update(p.done, p.total),
+        });
+        if (!summary.report) throw new CliError(`${folder}: no photos in folders named after the model's classes (${classifier.classes.join(', ')})`);
+        report = summary.report;
+        notes = { folder: summary.folder, errors: summary.errors, ...(summary.files ? { files: summary.files } : {}) };
+      }
+      bar.done();
+      const { classes, accuracy, macro_f1, per_class, confusion } = report;
+      if (boolOpt(args, 'json')) writeJson(io, { classes, accuracy, macro_f1, per_class, confusion, model: classifier.modelId, ...notes });
+      else {
+        io.stdout.write(`model ${classifier.modelId}: accuracy ${(100 * accuracy).toFixed(2)}%, macro F1 ${macro_f1.toFixed(4)}\n\n`);
+        io.stdout.write(formatTable(['class', 'support', 'precision', 'recall', 'F1'], per_class.map((c) => [c.class, String(c.support), c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3)])));
+        io.stdout.write('\nconfusion (rows = true class, columns = predicted):\n');
+        io.stdout.write(formatTable(['', ...classes.map((c) => c.slice(0, 6))], confusion.map((row, i) => [classes[i]!, ...row.map(String)])));
+      }
+      return 0;
+    } finally {
+      bar.done();
+      db?.close();
+      await classifier.close();
+    }
+  },
+};

@@ -1,0 +1,70 @@
+import type { InputError, Split } from '../../shared/domain';
+import { classificationReport, type ClassificationReport } from '../../shared/metrics';
+import { putPrediction, registerModel, type Db } from '../catalogue';
+import { PreprocessCache, cacheDirForCatalogue } from '../images/preprocess';
+import { BatchSource, prefetched, warmCache, type DataItem } from './train/data';
+import { topK } from './classify/report';
+import type { BatchClassifier } from './classify/classify';
+
+export interface SplitEvaluation {
+  report: ClassificationReport;
+  /** Specimens of the split whose label is not one of the model's classes: not scored. */
+  unknownLabels: number;
+  errors: InputError[];
+}
+
+/**
+ * Scores a model on a catalogue split (labels from the catalogue), and records every prediction, with its
+ * probabilities and loss, against its specimen.
+ */
+export async function evaluateCatalogueSplit(
+  db: Db,
+  cataloguePath: string,
+  classifier: BatchClassifier,
+  split: Split,
+  options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<SplitEvaluation> {
+  const index = new Map(classifier.classes.map((c, i) => [c.toLowerCase(), i]));
+  const rows = db
+    .prepare(
+      `SELECT s.id, s.sha256, s.path, c.name AS class FROM specimens s JOIN classes c ON c.id = s.label_class_id
+        WHERE s.split = ? ORDER BY s.id`,
+    )
+    .all(split) as { id: number; sha256: string; path: string; class: string }[];
+  const items: DataItem[] = [];
+  let unknownLabels = 0;
+  for (const r of rows) {
+    const classIndex = index.get(r.class.toLowerCase());
+    if (classIndex === undefined) unknownLabels++;
+    else items.push({ specimenId: r.id, sha256: r.sha256, path: r.path, classIndex });
+  }
+  const cache = new PreprocessCache(cacheDirForCatalogue(cataloguePath), classifier.preprocessing);
+  const { usable, errors } = await warmCache(cache, items, options.signal ? { signal: options.signal } : {});
+  const source = new BatchSource(cache, usable, classifier.preprocessing);
+  registerModel(db, classifier.catalogueRecord());
+  const truth: number[] = [];
+  const predicted: number[] = [];
+  const c = classifier.classes.length;
+  for await (const batch of prefetched(source.evalPlan(classifier.maxBatch), (indices) => source.load(indices, null))) {
+    if (options.signal?.aborted) break;
+    const probabilities = await classifier.classify(batch.images, batch.labels.length);
+    db.transaction(() => {
+      batch.specimenIds.forEach((specimenId, i) => {
+        const probs = Array.from(probabilities.subarray(i * c, (i + 1) * c));
+        const best = topK(probs, 1)[0]!;
+        const y = batch.labels[i]!;
+        truth.push(y);
+        predicted.push(best);
+        putPrediction(db, classifier.modelId, {
+          specimenId,
+          predictedClass: classifier.classes[best]!,
+          confidence: probs[best]!,
+          probabilities: probs,
+          loss: -Math.log(Math.max(probs[y]!, 1e-12)),
+        });
+      });
+    })();
+    options.onProgress?.(truth.length, usable.length);
+  }
+  return { report: classificationReport(classifier.classes, truth, predicted), unknownLabels, errors };
+}

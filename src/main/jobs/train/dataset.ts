@@ -1,0 +1,69 @@
+import crypto from 'node:crypto';
+import type { Split } from '../../../shared/domain';
+import { assignSplits, type Db } from '../../catalogue';
+import type { DataItem } from './data';
+
+export interface TrainingDataset {
+  classes: string[];
+  splits: Record<Split, DataItem[]>;
+  /** Train-split count per class, in `classes` order. */
+  trainCounts: number[];
+  /** sha256 over every (photo, class, split): names the data a model was trained on. */
+  hash: string;
+  /** Labeled specimens that had no split and were assigned now. */
+  newlyAssigned: number;
+  /** Classes left out because they have no training images. */
+  skippedClasses: string[];
+}
+
+export class DatasetError extends Error {}
+
+/**
+ * The labeled catalogue as training data: the stratified split (labeled specimens without one are assigned
+ * first, without moving the others), the classes that have training images, and per-split items.
+ */
+export function loadTrainingDataset(db: Db, options: { splitSeed?: number; limitPerClass?: number } = {}): TrainingDataset {
+  const storedSeed = (db.prepare(`SELECT value FROM settings WHERE key = 'split_seed'`).get() as { value: string } | undefined)?.value;
+  const unassigned = (db.prepare('SELECT COUNT(*) AS n FROM specimens WHERE label_class_id IS NOT NULL AND split IS NULL').get() as { n: number }).n;
+  if (unassigned > 0) assignSplits(db, options.splitSeed ?? (storedSeed !== undefined ? Number(storedSeed) : 0));
+  const rows = db
+    .prepare(
+      `SELECT s.id, s.sha256, s.path, s.split, c.name AS class FROM specimens s JOIN classes c ON c.id = s.label_class_id
+        WHERE s.split IS NOT NULL AND c.merged_into IS NULL ORDER BY s.sha256`,
+    )
+    .all() as { id: number; sha256: string; path: string; split: Split; class: string }[];
+  const trainClasses = new Set(rows.filter((r) => r.split === 'train').map((r) => r.class));
+  const allClasses = [...new Set(rows.map((r) => r.class))];
+  const classes = allClasses.filter((c) => trainClasses.has(c)).sort((a, b) => a.localeCompare(b));
+  if (classes.length < 2) {
+    throw new DatasetError(
+      `training needs labeled photos of at least two classes in the train split; the catalogue has ${classes.length}. Import with --labels-from-folders or label photos first.`,
+    );
+  }
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const splits: Record<Split, DataItem[]> = { train: [], val: [], test: [] };
+  const taken = new Map<string, number>();
+  const hash = crypto.createHash('sha256');
+  for (const r of rows) {
+    const classIndex = index.get(r.class);
+    if (classIndex === undefined) continue;
+    if (options.limitPerClass !== undefined) {
+      const key = `${r.split}:${r.class}`;
+      const n = taken.get(key) ?? 0;
+      const cap = r.split === 'train' ? options.limitPerClass : Math.max(1, Math.ceil(options.limitPerClass / 4));
+      if (n >= cap) continue;
+      taken.set(key, n + 1);
+    }
+    splits[r.split].push({ specimenId: r.id, sha256: r.sha256, path: r.path, classIndex });
+    hash.update(`${r.sha256} ${r.class} ${r.split}\n`);
+  }
+  const trainCounts = classes.map((_, i) => splits.train.filter((it) => it.classIndex === i).length);
+  return {
+    classes,
+    splits,
+    trainCounts,
+    hash: hash.digest('hex'),
+    newlyAssigned: unassigned,
+    skippedClasses: allClasses.filter((c) => !trainClasses.has(c)).sort(),
+  };
+}

@@ -1,0 +1,500 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import type { InputError } from '../../../shared/domain';
+import { classificationReport, softmax, argmax, type ClassificationReport } from '../../../shared/metrics';
+import { classWeights, DEFAULT_EFFECTIVE_BETA } from '../../../shared/weights';
+import {
+  createRun,
+  findUnfinishedRun,
+  putEpochMetrics,
+  registerModel,
+  setRunBest,
+  setRunStatus,
+  type Db,
+  type EpochMetricsRecord,
+} from '../../catalogue';
+import { defineModel, type ModelConfig } from '../../engine/models/mavit';
+import { DEFAULT_CBAM, type CbamGate } from '../../engine/models/cbam';
+import { vitConfig, type VitConfig, type VitPreset } from '../../engine/models/vit';
+import type { ModelDefinition, ParamValues } from '../../engine/models/model';
+import { TrainingEngine, EngineCancelledError } from '../../engine/runtime/engine';
+import type { ExecutionProvider } from '../../engine/runtime/session';
+import { loadCheckpoint, saveCheckpoint } from '../../engine/runtime/checkpoint';
+import { cosineLrs, type CosineSchedule } from '../../engine/optim/schedule';
+import { readSafetensors } from '../../engine/pretrained/safetensors';
+import { readNpz } from '../../engine/pretrained/npz';
+import { toTimmVit } from '../../engine/pretrained/vit-names';
+import { fitPretrained } from '../../engine/pretrained/fit';
+import { AUGREG_PREPROCESS, PreprocessCache, cacheDirForCatalogue, type PreprocessSpec } from '../../images/preprocess';
+import { mixSeed, mulberry32 } from './augment';
+import { BatchSource, prefetched, warmCache, type Batch, type DataItem } from './data';
+import { loadTrainingDataset } from './dataset';
+import { exportClassifier, type Variant } from './export';
+
+export const DEFAULT_WEIGHTS_FILE = 'vit_tiny_patch16_224_augreg_in1k.safetensors';
+
+export interface TrainOptions {
+  db: Db;
+  /** The catalogue file: the preprocessing cache lives beside it. */
+  cataloguePath: string;
+  outDir: string;
+  variant: Variant;
+  backbone: VitPreset;
+  /** Pretrained weights (.safetensors or Google .npz); null trains from a random initialisation. */
+  weights: string | null;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  seed: number;
+  device: 'auto' | 'cpu' | 'cuda';
+  /** Class weighting of `vit-weighted` and `mavit`: the paper's inverse frequency, or effective number. */
+  weighting: 'inverse' | 'effective';
+  beta?: number;
+  cbamGate?: CbamGate;
+  warmupEpochs?: number;
+  /** Most mini-batches per train chunk (one ONNX Loop, one session.run). */
+  maxStepsPerChunk?: number;
+  /** Use at most this many training photos per class (and a quarter of that for val/test): quick runs. */
+  limitPerClass?: number;
+  /** Backbone changes (image size, depth...) for experiments and tests; the preset's values otherwise. */
+  vitOverrides?: Partial<VitConfig>;
+  /** Start again even if the output folder holds an unfinished run. */
+  restart?: boolean;
+  checkpointEverySeconds?: number;
+  intraOpThreads?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: TrainProgress) => void;
+}
+
+export interface TrainProgress {
+  phase: 'preparing' | 'training' | 'validating' | 'exporting';
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+  trainLoss: number | null;
+  trainAccuracy: number | null;
+  imagesPerSecond: number | null;
+  etaSeconds: number | null;
+  /** The epoch that just finished, with its validation metrics. */
+  finishedEpoch?: EpochMetricsRecord;
+  message?: string;
+}
+
+export interface BestEpoch {
+  epoch: number;
+  valAccuracy: number;
+  valLoss: number;
+  reason: string;
+}
+
+export interface TrainResult {
+  runId: number;
+  status: 'completed' | 'cancelled';
+  outDir: string;
+  modelPath: string | null;
+  reportPath: string | null;
+  provider: ExecutionProvider;
+  providerNote: string | null;
+  classes: string[];
+  classWeights: number[];
+  epochs: EpochMetricsRecord[];
+  best: BestEpoch | null;
+  validation: ClassificationReport | null;
+  test: ClassificationReport | null;
+  resumedFrom: { epoch: number; batch: number } | null;
+  dataErrors: InputError[];
+  trainSeconds: number;
+  trainImagesPerSecond: number;
+}
+
+export class TrainingError extends Error {}
+
+/** Where training stands: the next batch to run, and what the current epoch has accumulated. */
+interface Position {
+  epoch: number;
+  batch: number;
+  lossSum: number;
+  correct: number;
+  seen: number;
+  steps: number;
+  epochSeconds: number;
+}
+
+interface CheckpointMeta {
+  configHash: string;
+  position: Position;
+  best: BestEpoch | null;
+  epochs: EpochMetricsRecord[];
+  test: ClassificationReport | null;
+  validation: ClassificationReport | null;
+}
+
+const files = (outDir: string) => ({
+  checkpoint: path.join(outDir, 'checkpoint.orelabck'),
+  best: path.join(outDir, 'best.orelabck'),
+  model: path.join(outDir, 'model.onnx'),
+  report: path.join(outDir, 'report.json'),
+});
+
+/** The paper's recipe as defaults: AdamW wd 0.01, lr 3e-5 cosine to 0, batch 32, 30 epochs. */
+export const RECIPE = { epochs: 30, batchSize: 32, lr: 3e-5, weightDecay: 0.01 } as const;
+
+/**
+ * Fine-tunes a (MA-)ViT on the catalogue's train split and keeps the weights with the best validation
+ * accuracy. State is checkpointed atomically at every epoch end and every few minutes, so a killed or
+ * cancelled run resumes from where it stopped (same data order, same augmentation, same result).
+ * Writes OUT/model.onnx (self-describing) and OUT/report.json.
+ */
+export async function trainModel(o: TrainOptions): Promise<TrainResult> {
+  const outDir = path.resolve(o.outDir);
+  fs.mkdirSync(outDir, { recursive: true });
+  const f = files(outDir);
+  const progress = (p: Omit<TrainProgress, 'epochs'>) => o.onProgress?.({ ...p, epochs: o.epochs });
+  progress({ phase: 'preparing', epoch: 0, step: 0, stepsPerEpoch: 0, trainLoss: null, trainAccuracy: null, imagesPerSecond: null, etaSeconds: null, message: 'reading the catalogue' });
+
+  const dataset = loadTrainingDataset(o.db, o.limitPerClass !== undefined ? { limitPerClass: o.limitPerClass } : {});
+  const classes = dataset.classes;
+  const weights =
+    o.variant === 'vit' ? classWeights(dataset.trainCounts, 'none') : classWeights(dataset.trainCounts, o.weighting, o.beta ?? DEFAULT_EFFECTIVE_BETA);
+  const vit = vitConfig(o.backbone, classes.length, o.vitOverrides);
+  const modelConfig: ModelConfig =
+    o.variant === 'mavit' ? { variant: 'mavit', vit, cbam: { ...DEFAULT_CBAM, gate: o.cbamGate ?? DEFAULT_CBAM.gate } } : { variant: 'vit', vit };
+  const model = defineModel(modelConfig);
+  const spec: PreprocessSpec = { ...AUGREG_PREPROCESS, size: vit.imageSize };
+  const stepsPerEpoch = Math.floor(dataset.splits.train.length / o.batchSize);
+  if (stepsPerEpoch < 1) throw new TrainingError(`the train split has ${dataset.splits.train.length} photos, fewer than one batch of ${o.batchSize}; lower --batch`);
+  if (dataset.splits.val.length === 0) throw new TrainingError('the validation split is empty: label more photos, or run orelab split with a validation share');
+  const stepsPerChunk = largestDivisorAtMost(stepsPerEpoch, o.maxStepsPerChunk ?? 4);
+  const schedule: CosineSchedule = { baseLr: o.lr, totalSteps: o.epochs * stepsPerEpoch, warmupSteps: (o.warmupEpochs ?? 0) * stepsPerEpoch };
+  const config = {
+    variant: o.variant,
+    backbone: o.backbone,
+    weights: o.weights ? path.resolve(o.weights) : null,
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    lr: o.lr,
+    weightDecay: o.weightDecay,
+    seed: o.seed,
+    weighting: o.variant === 'vit' ? 'none' : o.weighting,
+    beta: o.variant !== 'vit' && o.weighting === 'effective' ? (o.beta ?? DEFAULT_EFFECTIVE_BETA) : null,
+    cbamGate: o.variant === 'mavit' ? (o.cbamGate ?? DEFAULT_CBAM.gate) : null,
+    warmupEpochs: o.warmupEpochs ?? 0,
+    limitPerClass: o.limitPerClass ?? null,
+    vit,
+    loss: 'weighted cross-entropy, -(1/N) sum_j w[y_j] log p[y_j]',
+  };
+  const configHash = crypto.createHash('sha256').update(JSON.stringify({ config, dataset: dataset.hash })).digest('hex');
+
+  // Resume: the output folder's checkpoint, if it belongs to this configuration and data.
+  let resumed: CheckpointMeta | null = null;
+  if (!o.restart && fs.existsSync(f.checkpoint)) {
+    const meta = loadCheckpoint(f.checkpoint).meta as unknown as CheckpointMeta;
+    if (meta.configHash !== configHash) {
+      throw new TrainingError(
+        `${outDir} holds an unfinished run with other settings or data; use --restart to start over there, or another --out folder`,
+      );
+    }
+    resumed = meta;
+  }
+  const previousRun = resumed ? findUnfinishedRun(o.db, outDir) : undefined;
+  const runId =
+    previousRun?.id ??
+    createRun(o.db, { variant: o.variant, backbone: o.backbone, config: { ...config, configHash }, outDir, datasetHash: dataset.hash, classes, classWeights: weights });
+  setRunStatus(o.db, runId, 'running');
+
+  const cache = new PreprocessCache(cacheDirForCatalogue(o.cataloguePath), spec);
+  const allItems = [...dataset.splits.train, ...dataset.splits.val, ...dataset.splits.test];
+  progress({ phase: 'preparing', epoch: 0, step: 0, stepsPerEpoch, trainLoss: null, trainAccuracy: null, imagesPerSecond: null, etaSeconds: null, message: `preparing ${allItems.length} photos` });
+  const warmed = await warmCache(cache, allItems, { ...(o.signal ? { signal: o.signal } : {}) });
+  const usable = new Set(warmed.usable.map((i) => i.specimenId));
+  const keep = (items: DataItem[]) => items.filter((i) => usable.has(i.specimenId));
+  const train = new BatchSource(cache, keep(dataset.splits.train), spec);
+  const val = new BatchSource(cache, keep(dataset.splits.val), spec);
+  const test = new BatchSource(cache, keep(dataset.splits.test), spec);
+
+  let engine: TrainingEngine | null = null;
+  try {
+    const init = resumed
+      ? ({ kind: 'checkpoint', path: f.checkpoint } as const)
+      : o.weights
+        ? ({ kind: 'params', params: Object.fromEntries(pretrainedValues(o.weights, model)), seed: o.seed } as const)
+        : ({ kind: 'seed', seed: o.seed } as const);
+    engine = await TrainingEngine.start({
+      model: modelConfig,
+      batchSize: o.batchSize,
+      stepsPerChunk,
+      classWeights: weights,
+      adamw: { weightDecay: o.weightDecay },
+      init,
+      providers: o.device === 'auto' ? ['cuda', 'cpu'] : [o.device],
+      evalBatchSize: Math.min(o.batchSize, 32),
+      ...(o.intraOpThreads ? { intraOpThreads: o.intraOpThreads } : {}),
+    });
+    const providerNote = engine.ready.skipped.map((s) => `${s.provider} skipped: ${s.reason}`).join('; ') || null;
+
+    let position: Position = resumed?.position ?? { epoch: 0, batch: 0, lossSum: 0, correct: 0, seen: 0, steps: 0, epochSeconds: 0 };
+    let best = resumed?.best ?? null;
+    const epochs: EpochMetricsRecord[] = resumed?.epochs ?? [];
+    let testReport = resumed?.test ?? null;
+    let valReport = resumed?.validation ?? null;
+    let bestParams: ParamValues | null = best && fs.existsSync(f.best) ? loadCheckpoint(f.best).state.params : null;
+    const resumedFrom = resumed ? { epoch: position.epoch, batch: position.batch } : null;
+
+    const sessionStart = performance.now();
+    let trainSeconds = 0;
+    let trainedImages = 0;
+    let evalSeconds = 0;
+    let evaluatedImages = 0;
+    let lastCheckpoint = performance.now();
+    const saveState = async () => {
+      const meta: CheckpointMeta = { configHash, position, best, epochs, test: testReport, validation: valReport };
+      await engine!.checkpoint(f.checkpoint, meta as unknown as Record<string, unknown>);
+      lastCheckpoint = performance.now();
+    };
+    const eta = () => {
+      const trainRate = trainSeconds > 0 ? trainedImages / trainSeconds : null;
+      const evalRate = evalSeconds > 0 ? evaluatedImages / evalSeconds : trainRate ? trainRate * 3 : null;
+      if (!trainRate || !evalRate) return null;
+      const remainingSteps = (o.epochs - position.epoch) * stepsPerEpoch - position.batch;
+      const remainingEvals = (o.epochs - position.epoch) * val.size;
+      return (remainingSteps * o.batchSize) / trainRate + remainingEvals / evalRate;
+    };
+
+    let cancelled = false;
+    while (position.epoch < o.epochs && !cancelled) {
+      const epoch = position.epoch;
+      const plan = train.trainPlan(epoch, o.batchSize, o.seed);
+      const chunks: number[][][] = [];
+      for (let b = position.batch; b < plan.length; b += stepsPerChunk) chunks.push(plan.slice(b, b + stepsPerChunk));
+      const epochStart = performance.now() - position.epochSeconds * 1000;
+      const loadChunk = async (batches: number[][]) => Promise.all(batches.map((indices) => train.load(indices, { epoch, seed: o.seed })));
+      for await (const loaded of prefetched(chunks, loadChunk)) {
+        if (o.signal?.aborted) {
+          cancelled = true;
+          break;
+        }
+        const t0 = performance.now();
+        const globalStep = epoch * stepsPerEpoch + position.batch;
+        const result = await engine.trainChunk(chunkData(loaded, model, globalStep, o.seed, cosineLrs(schedule, globalStep, stepsPerChunk)));
+        trainSeconds += (performance.now() - t0) / 1000;
+        trainedImages += stepsPerChunk * o.batchSize;
+        for (let k = 0; k < stepsPerChunk; k++) {
+          position.lossSum += result.losses[k]!;
+          position.correct += result.correct[k]!;
+        }
+        position.steps += stepsPerChunk;
+        position.seen += stepsPerChunk * o.batchSize;
+        position.batch += stepsPerChunk;
+        position.epochSeconds = (performance.now() - epochStart) / 1000;
+        progress({
+          phase: 'training',
+          epoch,
+          step: position.batch,
+          stepsPerEpoch,
+          trainLoss: position.lossSum / position.steps,
+          trainAccuracy: position.correct / position.seen,
+          imagesPerSecond: trainedImages / trainSeconds,
+          etaSeconds: eta(),
+        });
+        if (performance.now() - lastCheckpoint > (o.checkpointEverySeconds ?? 300) * 1000 && position.batch < plan.length) await saveState();
+      }
+      if (cancelled) break;
+
+      // Validation on this epoch's weights; the best accuracy (then the lower loss) is kept.
+      progress({ phase: 'validating', epoch, step: position.batch, stepsPerEpoch, trainLoss: position.lossSum / position.steps, trainAccuracy: position.correct / position.seen, imagesPerSecond: trainedImages / Math.max(trainSeconds, 1e-9), etaSeconds: eta() });
+      const e0 = performance.now();
+      const v = await evaluateSplit(engine, val, classes);
+      evalSeconds += (performance.now() - e0) / 1000;
+      evaluatedImages += val.size;
+      const isBest = !best || v.report.accuracy > best.valAccuracy || (v.report.accuracy === best.valAccuracy && v.loss < best.valLoss);
+      const record: EpochMetricsRecord = {
+        epoch,
+        trainLoss: position.lossSum / position.steps,
+        trainAccuracy: position.correct / position.seen,
+        valLoss: v.loss,
+        valAccuracy: v.report.accuracy,
+        valMacroF1: v.report.macro_f1,
+        learningRate: cosineLrs(schedule, epoch * stepsPerEpoch + stepsPerEpoch - 1, 1)[0]!,
+        seconds: (performance.now() - epochStart) / 1000,
+        imagesPerSecond: position.seen / position.epochSeconds,
+        kept: isBest,
+      };
+      if (isBest) {
+        best = {
+          epoch,
+          valAccuracy: v.report.accuracy,
+          valLoss: v.loss,
+          reason: !epochs.some((e) => e.kept)
+            ? 'first epoch'
+            : v.report.accuracy > (epochs.filter((e) => e.kept).at(-1)?.valAccuracy ?? -1)
+              ? `validation accuracy rose to ${(100 * v.report.accuracy).toFixed(2)}%`
+              : `validation accuracy tied at ${(100 * v.report.accuracy).toFixed(2)}% with a lower validation loss (${v.loss.toFixed(4)})`,
+        };
+        valReport = v.report;
+        testReport = test.size > 0 ? (await evaluateSplit(engine, test, classes)).report : null;
+        const state = await engine.getState();
+        bestParams = new Map(Object.entries(state.params));
+        saveCheckpoint(f.best, { step: state.step, params: bestParams, m: new Map(), v: new Map() }, { configHash, epoch, best });
+        setRunBest(o.db, runId, epoch, v.report.accuracy);
+      }
+      epochs.push(record);
+      putEpochMetrics(o.db, runId, record);
+      position = { epoch: epoch + 1, batch: 0, lossSum: 0, correct: 0, seen: 0, steps: 0, epochSeconds: 0 };
+      await saveState();
+      progress({ phase: 'training', epoch, step: stepsPerEpoch, stepsPerEpoch, trainLoss: record.trainLoss, trainAccuracy: record.trainAccuracy, imagesPerSecond: trainedImages / Math.max(trainSeconds, 1e-9), etaSeconds: eta(), finishedEpoch: record });
+    }
+
+    const trainImagesPerSecond = trainSeconds > 0 ? trainedImages / trainSeconds : 0;
+    if (cancelled) {
+      engine.cancel();
+      await saveState();
+      setRunStatus(o.db, runId, 'cancelled');
+      return {
+        runId, status: 'cancelled', outDir, modelPath: null, reportPath: null, provider: engine.ready.provider, providerNote, classes, classWeights: weights,
+        epochs, best, validation: valReport, test: testReport, resumedFrom, dataErrors: warmed.errors, trainSeconds, trainImagesPerSecond,
+      };
+    }
+
+    progress({ phase: 'exporting', epoch: o.epochs - 1, step: stepsPerEpoch, stepsPerEpoch, trainLoss: null, trainAccuracy: null, imagesPerSecond: trainImagesPerSecond, etaSeconds: 0 });
+    const finishedAt = new Date().toISOString();
+    const metadata = exportClassifier(f.model, {
+      model,
+      params: bestParams!,
+      variant: o.variant,
+      backbone: o.backbone,
+      classes,
+      preprocessing: spec,
+      weightsSource: o.weights ? `${path.basename(o.weights)} (sha256 ${sha256File(o.weights).slice(0, 16)})` : 'random initialisation',
+      trainingRun: {
+        run_id: runId,
+        started_at: previousRun?.createdAt ?? new Date(Date.now() - (performance.now() - sessionStart)).toISOString(),
+        finished_at: finishedAt,
+        epochs: o.epochs,
+        best_epoch: best?.epoch ?? null,
+        batch_size: o.batchSize,
+        learning_rate: o.lr,
+        weight_decay: o.weightDecay,
+        seed: o.seed,
+        loss: config.loss,
+        class_weights: weights,
+        device: engine.ready.provider,
+      },
+      datasetSha256: dataset.hash,
+      metrics: [
+        ...(valReport ? [{ split: 'val', ...pickMetrics(valReport) }] : []),
+        ...(testReport ? [{ split: 'test', ...pickMetrics(testReport) }] : []),
+      ],
+      batchSize: 1,
+    });
+    const modelId = sha256File(f.model).slice(0, 16);
+    registerModel(o.db, {
+      id: modelId,
+      path: f.model,
+      runId,
+      name: `${o.variant} ${o.backbone} run ${runId}`,
+      classes,
+      metadata: Object.fromEntries(Object.entries(metadata).map(([k, val]) => [k, typeof val === 'string' ? val : JSON.stringify(val)])),
+    });
+    const report = {
+      run_id: runId,
+      model: { path: f.model, id: modelId },
+      config,
+      dataset: {
+        sha256: dataset.hash,
+        classes,
+        counts: Object.fromEntries(
+          (['train', 'val', 'test'] as const).map((s) => [s, Object.fromEntries(classes.map((c, i) => [c, dataset.splits[s].filter((it) => it.classIndex === i).length]))]),
+        ),
+        newly_assigned_to_splits: dataset.newlyAssigned,
+        classes_without_training_images: dataset.skippedClasses,
+        unreadable: warmed.errors,
+      },
+      class_weights: Object.fromEntries(classes.map((c, i) => [c, weights[i]])),
+      device: engine.ready.provider,
+      device_note: providerNote,
+      epochs,
+      best,
+      validation: valReport,
+      test: testReport,
+      timing: { train_seconds: trainSeconds, train_images_per_second: trainImagesPerSecond, finished_at: finishedAt },
+    };
+    const tmp = `${f.report}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
+    fs.renameSync(tmp, f.report);
+    setRunStatus(o.db, runId, 'completed');
+    // The run is finished: its resumable state is no longer needed.
+    fs.rmSync(f.checkpoint, { force: true });
+    return {
+      runId, status: 'completed', outDir, modelPath: f.model, reportPath: f.report, provider: engine.ready.provider, providerNote, classes, classWeights: weights,
+      epochs, best, validation: valReport, test: testReport, resumedFrom, dataErrors: warmed.errors, trainSeconds, trainImagesPerSecond,
+    };
+  } catch (err) {
+    if (!(err instanceof EngineCancelledError)) setRunStatus(o.db, runId, 'failed', (err as Error).message);
+    throw err;
+  } finally {
+    await engine?.close().catch(() => undefined);
+  }
+}
+
+function pickMetrics(r: ClassificationReport) {
+  return { accuracy: r.accuracy, macro_f1: r.macro_f1, per_class: r.per_class };
+}
+
+function largestDivisorAtMost(n: number, max: number): number {
+  for (let k = Math.min(n, Math.max(1, max)); k > 1; k--) if (n % k === 0) return k;
+  return 1;
+}
+
+function sha256File(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/** Pretrained backbone weights, matched to the model (new head, CBAM left to its initialisation). */
+function pretrainedValues(file: string, model: ModelDefinition): Map<string, Float32Array> {
+  if (!fs.existsSync(file)) throw new TrainingError(`${file}: no such weights file`);
+  const tensors = file.toLowerCase().endsWith('.npz') ? readNpz(file) : readSafetensors(file).tensors;
+  const fit = fitPretrained(toTimmVit(tensors).tensors, model.params);
+  return new Map([...fit.values].map(([name, t]) => [name, t.data]));
+}
+
+/** K loaded batches as one train chunk: stacked images and labels, per-step DropPath masks and learning rates. */
+function chunkData(batches: Batch[], model: ModelDefinition, firstStep: number, seed: number, lrs: Float32Array) {
+  const per = batches[0]!.images.length;
+  const b = batches[0]!.labels.length;
+  const images = new Float32Array(batches.length * per);
+  const labels = new Int32Array(batches.length * b);
+  batches.forEach((batch, k) => {
+    images.set(batch.images, k * per);
+    labels.set(batch.labels, k * b);
+  });
+  const rates = model.dropPathRates;
+  const dropMasks = new Float32Array(batches.length * rates.length * b);
+  batches.forEach((_, k) => {
+    const random = mulberry32(mixSeed(seed, firstStep + k, 0xd7));
+    rates.forEach((rate, slot) => {
+      for (let i = 0; i < b; i++) dropMasks[(k * rates.length + slot) * b + i] = random() < rate ? 0 : 1;
+    });
+  });
+  return { images, labels, dropMasks, lrs };
+}
+
+/** Runs a split through the engine's forward graph: classification report and mean (unweighted) cross-entropy. */
+async function evaluateSplit(engine: TrainingEngine, source: BatchSource, classes: readonly string[]): Promise<{ report: ClassificationReport; loss: number }> {
+  const truth: number[] = [];
+  const predicted: number[] = [];
+  let lossSum = 0;
+  for await (const batch of prefetched(source.evalPlan(32), (indices) => source.load(indices, null))) {
+    const { logits } = await engine.evaluate(batch.images, batch.labels.length);
+    for (let i = 0; i < batch.labels.length; i++) {
+      const probs = softmax(logits, i * classes.length, classes.length);
+      const y = batch.labels[i]!;
+      lossSum += -Math.log(Math.max(probs[y]!, 1e-12));
+      truth.push(y);
+      predicted.push(argmax(probs));
+    }
+  }
+  return { report: classificationReport(classes, truth, predicted), loss: truth.length ? lossSum / truth.length : 0 };
+}
