@@ -105,5 +105,5 @@ test('50k specimens: select-all in Labeling selects the whole filter through the
   await page.keyboard.press('Escape');
   await page.locator('.selection-count', { hasText: /^1 specimen selected$/ }).waitFor();
   assert.deepEqual(await cspViolations(page), []);
-  assert.deepEqual(browser.problems, []);
+  assert.deepEqual(browser.problems, [], browser.problems.join('\n'));
 });

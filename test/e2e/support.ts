@@ -81,7 +81,12 @@ export async function openBrowser(url: string, viewport = { width: 1400, height:
     if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('requestfailed', (r) => {
+    const error = r.failure()?.errorText ?? '';
+    // An image whose row scrolled away or whose specimen changed is cancelled by the browser: not a failure.
+    if (error === 'net::ERR_ABORTED' && r.url().includes('/orelab-image/')) return;
+    problems.push(`request failed: ${r.url()} ${error}`);
+  });
   page.on('response', (r) => {
     if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
   });
@@ -106,7 +111,13 @@ export async function cspViolations(page: Page): Promise<string[]> {
   return (await page.evaluate('window.__csp')) as string[];
 }
 
+/** Saves a screenshot once every image on the page has loaded (a broken image makes the test time out). */
 export async function screenshot(page: Page, name: string): Promise<void> {
+  type Img = { complete: boolean; naturalWidth: number };
+  type Doc = { querySelectorAll(s: string): ArrayLike<Img> };
+  await page.waitForFunction(() =>
+    Array.from((globalThis as unknown as { document: Doc }).document.querySelectorAll('img')).every((img) => img.complete && img.naturalWidth > 0),
+  );
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 }

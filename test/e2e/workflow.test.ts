@@ -279,5 +279,5 @@ test('the pages that arrive with the training engine and the classifier say so, 
 
 test('no CSP violations, page errors or failed requests during the whole flow', async () => {
   assert.deepEqual(await cspViolations(page), []);
-  assert.deepEqual(browser.problems, []);
+  assert.deepEqual(browser.problems, [], browser.problems.join('\n'));
 });
