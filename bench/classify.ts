@@ -1,0 +1,89 @@
+// bench/classify: end-to-end `orelab classify` over a folder (minerals7 copied several times) as images per
+// second, against the raw model throughput on tensors already in memory (the same model.onnx, the same
+// batch, the same inference worker), and PyTorch eager's model-only throughput on the same architecture.
+// The three are measured in interleaved rounds so that they share the machine's state; medians reported.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { spawn, spawnSync } from 'node:child_process';
+import { presetModel } from '../src/main/engine/models/mavit';
+import { initParams } from '../src/main/engine/models/model';
+import { readSafetensors } from '../src/main/engine/pretrained/safetensors';
+import { toTimmVit } from '../src/main/engine/pretrained/vit-names';
+import { fitPretrained } from '../src/main/engine/pretrained/fit';
+import { exportClassifier } from '../src/main/jobs/train/export';
+import { AUGREG_PREPROCESS } from '../src/main/images/preprocess';
+import { OnnxClassifier } from '../src/main/jobs/inference/classifier';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const DATASET = path.resolve(ROOT, '../shared/datasets/minerals7');
+const COPIES = Number(process.env.BENCH_COPIES ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BATCH = 8;
+const RAW_BATCHES = Number(process.env.BENCH_RAW_BATCHES ?? 12);
+const CLASSES = ['biotite', 'bornite', 'chrysocolla', 'malachite', 'muscovite', 'pyrite', 'quartz'];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'orelab-bench-classify-'));
+try {
+  // MA-ViT-Ti with the shipped pretrained backbone (CBAM and head at their initialisation): the architecture
+  // and cost of a trained model.
+  const model = presetModel('mavit', 'vit-ti', CLASSES.length);
+  const params = initParams(model, 0);
+  const weights = path.join(ROOT, 'resources/models/vit_tiny_patch16_224_augreg_in1k.safetensors');
+  for (const [name, t] of fitPretrained(toTimmVit(readSafetensors(weights).tensors).tensors, model.params).values) params.set(name, t.data);
+  const modelPath = path.join(work, 'model.onnx');
+  exportClassifier(modelPath, { model, params, variant: 'mavit', backbone: 'vit-ti', classes: CLASSES, preprocessing: AUGREG_PREPROCESS, weightsSource: 'bench', trainingRun: null, datasetSha256: null, metrics: [], batchSize: BATCH });
+
+  const folder = path.join(work, 'photos');
+  for (let c = 0; c < COPIES; c++) fs.cpSync(DATASET, path.join(folder, `copy${c}`), { recursive: true });
+  const images = (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => f.endsWith('.jpg')).length;
+
+  if (spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
+  const e2e = async (round: number): Promise<number> => {
+    const csv = path.join(work, `round${round}.csv`);
+    const started = performance.now();
+    const r = spawnSync(process.execPath, ['dist/main/cli.js', 'classify', folder, '--model', modelPath, '--csv', csv, '--batch', String(BATCH), '--json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
+    const seconds = (performance.now() - started) / 1000;
+    if (r.status !== 0) throw new Error(`classify failed: ${r.stderr}`);
+    const summary = JSON.parse(r.stdout) as { classified: number };
+    if (summary.classified !== images) throw new Error(`classified ${summary.classified} of ${images}`);
+    return images / seconds;
+  };
+
+  const classifier = await OnnxClassifier.open(modelPath);
+  const tensors = new Float32Array(BATCH * 3 * 224 * 224).map((_, i) => Math.sin(i * 0.001));
+  await classifier.run(tensors, BATCH);
+  const raw = async (): Promise<number> => {
+    const started = performance.now();
+    for (let b = 0; b < RAW_BATCHES; b++) await classifier.run(tensors, BATCH);
+    return (RAW_BATCHES * BATCH) / ((performance.now() - started) / 1000);
+  };
+
+  const torch = spawn('/usr/bin/python3', [path.join(ROOT, 'bench/classify.py'), '--serve', '--threads', '2', '--batch', String(BATCH)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: torch.stdout })[Symbol.asyncIterator]();
+  const ready = JSON.parse(((await lines.next()).value as string | undefined) ?? '{}') as { torch?: string; threads?: number };
+  const pytorch = async (): Promise<number> => {
+    torch.stdin.write(`batches ${Math.max(3, RAW_BATCHES / 2)}\n`);
+    const { batch_s } = JSON.parse((await lines.next()).value as string) as { batch_s: number[] };
+    return BATCH / median(batch_s);
+  };
+
+  console.log(`${images} images (minerals7 ×${COPIES}); MA-ViT-Ti 224, batch ${BATCH}; ${os.cpus().length} cores; PyTorch ${ready.torch} eager, ${ready.threads} threads; ${ROUNDS} rounds`);
+  const results = { e2e: [] as number[], raw: [] as number[], pytorch: [] as number[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    results.raw.push(await raw());
+    results.e2e.push(await e2e(round));
+    results.pytorch.push(await pytorch());
+    console.log(`round ${round + 1}: e2e ${results.e2e.at(-1)!.toFixed(2)} img/s, raw ${results.raw.at(-1)!.toFixed(2)} img/s, pytorch ${results.pytorch.at(-1)!.toFixed(2)} img/s`);
+  }
+  torch.stdin.end();
+  await classifier.close();
+  const [e, r, p] = [median(results.e2e), median(results.raw), median(results.pytorch)];
+  console.log('e2e = the orelab CLI from start to finish: scan, read, sha256, decode + resize (sharp), batched inference in a worker, CSV; raw = the same model on in-memory tensors');
+  console.log(`orelab raw / pytorch eager: ${(r / p).toFixed(2)}x (goal >= 3x)`);
+  console.log(`classify: e2e ${e.toFixed(1)} img/s, raw ${r.toFixed(1)} img/s, ratio ${(e / r).toFixed(2)}, pytorch ${p.toFixed(1)} img/s`);
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}
