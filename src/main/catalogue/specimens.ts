@@ -124,45 +124,6 @@ export function updateSpecimenMetadata(db: Db, id: number, patch: SpecimenMetada
   if (info.changes === 0) throw new RangeError(`no specimen with id ${id}`);
 }
 
-export interface SpecimenQuery {
-  classIds?: number[];
-  split?: Split | 'unassigned';
-  unlabeled?: boolean;
-  sampleCode?: string;
-  flagged?: boolean;
-  ids?: number[];
-  limit?: number;
-  offset?: number;
-}
-
-export function querySpecimens(db: Db, q: SpecimenQuery = {}): Specimen[] {
-  const where: string[] = [];
-  const values: (string | number)[] = [];
-  if (q.classIds && q.classIds.length > 0) {
-    where.push(`s.label_class_id IN (${q.classIds.map(() => '?').join(',')})`);
-    values.push(...q.classIds);
-  }
-  if (q.ids) {
-    if (q.ids.length === 0) return [];
-    where.push(`s.id IN (${q.ids.map(() => '?').join(',')})`);
-    values.push(...q.ids);
-  }
-  if (q.split === 'unassigned') where.push('s.split IS NULL');
-  else if (q.split) {
-    where.push('s.split = ?');
-    values.push(q.split);
-  }
-  if (q.unlabeled) where.push('s.label_class_id IS NULL');
-  if (q.flagged !== undefined) where.push(q.flagged ? 's.flagged = 1' : 's.flagged = 0');
-  if (q.sampleCode) {
-    where.push(`s.sample_code LIKE ? ESCAPE '\\'`);
-    values.push(`%${q.sampleCode.replace(/[%_\\]/g, '\\$&')}%`);
-  }
-  const sql = `SELECT ${SPECIMEN_COLUMNS} FROM specimens s LEFT JOIN classes c ON c.id = s.label_class_id
-    ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY s.id LIMIT ? OFFSET ?`;
-  return (db.prepare(sql).all(...values, q.limit ?? -1, q.offset ?? 0) as SpecimenRow[]).map(toSpecimen);
-}
-
 export function countSpecimens(db: Db): number {
   return (stmt(db, 'SELECT COUNT(*) AS n FROM specimens').get() as { n: number }).n;
 }
