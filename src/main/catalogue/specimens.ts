@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Specimen, Split } from '../../shared/domain';
+import type { Specimen } from '../../shared/domain';
 import { stmt, type Db } from './open';
 
 export interface NewSpecimen {
