@@ -42,6 +42,8 @@ export interface LabelChange {
   to: string | null;
   at: string;
   source: LabelSource;
+  /** The operation's description ("label 3 as quartz", "keep pyrite for … (review)"). */
+  description: string;
 }
 
 /** One failed input, named so a user can find it. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { REQUESTS, EVENTS } from '../../src/shared/ipc';
 import { inverseFrequencyWeights } from '../../src/shared/weights';
-import { expectError, openTestCore, photoFolder, type TestCore } from './helpers';
+import { expectError, jobOf, openTestCore, photoFolder, type TestCore } from './helpers';
 
 let t: TestCore;
 let photos: string;
@@ -42,9 +42,11 @@ test('invalid payloads are refused with a zod error that names the field', async
   const negative = expectError(await t.core.handleRequest('specimens.page', { filter: {}, offset: -1, limit: 10 }));
   assert.match(negative.message, /offset/);
 
-  const badKind = expectError(await t.core.handleRequest('jobs.start', { kind: 'train', params: {} }));
+  const badKind = expectError(await t.core.handleRequest('jobs.start', { kind: 'export', params: {} }));
   assert.equal(badKind.code, 'invalid-request');
   assert.match(badKind.message, /kind/);
+  const emptyTrain = expectError(await t.core.handleRequest('jobs.start', { kind: 'train', params: {} }));
+  assert.match(emptyTrain.message, /params\.outDir: Invalid input: expected string/);
 
   const notAnObject = expectError(await t.core.handleRequest('classes.add', 'galena'));
   assert.equal(notAnObject.code, 'invalid-request');
@@ -66,11 +68,13 @@ test('the import job streamed progress events and its result, and the catalogue 
   const progress = t.events.filter((m) => m.event === 'job.progress');
   assert.ok(progress.length >= 1);
   const last = progress.at(-1)!;
-  assert.equal(last.event === 'job.progress' && last.payload.progress.done, TOTAL);
+  assert.equal(last.event === 'job.progress' && last.payload.kind === 'import' && last.payload.progress.done, TOTAL);
   const finished = t.events.find((m) => m.event === 'job.finished');
-  assert.ok(finished && finished.event === 'job.finished' && finished.payload.result);
-  assert.equal(finished.payload.result.new, TOTAL);
-  assert.equal(finished.payload.result.skippedNonImage, 1);
+  assert.ok(finished && finished.event === 'job.finished');
+  const imported = jobOf('import', finished.payload).result;
+  assert.ok(imported);
+  assert.equal(imported.new, TOTAL);
+  assert.equal(imported.skippedNonImage, 1);
   const { classes } = await t.call('classes.list', {});
   assert.deepEqual(Object.fromEntries(classes.map((c) => [c.name, c.count])), CLASSES);
   const { jobs } = await t.call('jobs.list', {});
@@ -92,7 +96,7 @@ test('cancelling an import stops it and reports it cancelled', async () => {
     const { job } = await other.call('jobs.start', { kind: 'import', params: { folder, labelsFromFolders: true } });
     assert.equal(job.status, 'running');
     assert.deepEqual(await other.call('jobs.cancel', { jobId: job.id }), { cancelled: true });
-    const done = await other.finished(job.id);
+    const done = jobOf('import', await other.finished(job.id));
     assert.equal(done.status, 'cancelled');
     assert.equal(done.result?.cancelled, true);
     assert.ok((done.result?.new ?? 0) < 6);
@@ -132,7 +136,7 @@ test('detail and metadata edits; search by sample code', async () => {
   assert.equal(detail.history.length, 1);
   assert.equal(detail.history[0]!.source, 'folder');
   assert.deepEqual(detail.predictions, []);
-  assert.equal(detail.attention, null);
+  assert.deepEqual(detail.attention, [], 'no MA-ViT model yet: no attention map to offer');
 
   const { specimen } = await t.call('specimens.update', { id: first!.id, patch: { sampleCode: '  BT-0042 ', site: 'Pit 3', notes: '' } });
   assert.equal(specimen.sampleCode, 'BT-0042');
@@ -285,7 +289,7 @@ test('catalogues: current, open, create; refused while a job runs', async () => 
     assert.equal(busy.code, 'busy');
     const second = expectError(await other.core.handleRequest('jobs.start', { kind: 'import', params: { folder } }));
     assert.equal(second.code, 'busy');
-    const done = await other.finished(job.id);
+    const done = jobOf('import', await other.finished(job.id));
     assert.equal(done.result?.new, 3);
     assert.equal((await other.call('specimens.page', { filter: { unlabeled: true }, offset: 0, limit: 10 })).total, 3);
     await other.call('catalogue.open', { path: other.dbPath });

@@ -118,7 +118,7 @@ test('events reach WebSocket clients; foreign origins cannot subscribe', async (
   ) as { ok: boolean };
   assert.equal(started.ok, true);
   const done = await finished;
-  assert.equal(done.event === 'job.finished' && done.payload.result?.new, 2);
+  assert.equal(done.event === 'job.finished' && done.payload.kind === 'import' && done.payload.result?.new, 2);
   assert.ok(messages.some((m) => m.event === 'job.progress'));
   ws.close();
 });

@@ -63,6 +63,12 @@ export function openTestCore(): TestCore {
   };
 }
 
+/** Narrows a job to one kind (a test that started an import expects an import's result). */
+export function jobOf<K extends JobInfo['kind']>(kind: K, info: JobInfo): Extract<JobInfo, { kind: K }> {
+  if (info.kind !== kind) throw new Error(`expected a ${kind} job, got ${info.kind}`);
+  return info as Extract<JobInfo, { kind: K }>;
+}
+
 export function expectError<T>(r: IpcResult<T>): NonNullable<Extract<IpcResult<T>, { ok: false }>['error']> {
   if (r.ok) throw new Error(`expected an error, got ${JSON.stringify(r.value).slice(0, 200)}`);
   return r.error;

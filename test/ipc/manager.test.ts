@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JobManager, JobBusyError, type JobDefinition, type JobSink } from '../../src/main/jobs/manager';
-import type { JobInfo, JobProgressEvent, JobResult } from '../../src/shared/ipc';
+import type { JobInfo, JobProgress, JobProgressEvent, JobResult } from '../../src/shared/ipc';
 
 const result = (cancelled: boolean, n: number): JobResult<'import'> => ({
   folder: '/f',
@@ -55,16 +55,16 @@ test('progress is coalesced, but the last update always arrives, before finished
   const done = r.next();
   const job = await jobs.start({ kind: 'import', params: { folder: '/f', labelsFromFolders: false } });
   assert.equal(job.status, 'running');
-  assert.equal(jobs.get(job.id)?.progress?.done, 50);
+  assert.equal((jobs.get(job.id)?.progress as JobProgress<'import'> | null)?.done, 50);
   release();
   const info = await done;
   assert.equal(info.status, 'completed');
   assert.deepEqual(
-    r.progress.map((e) => e.progress.done),
+    r.progress.map((e) => (e.progress as JobProgress<'import'>).done),
     [1, 50],
   );
-  assert.equal(info.progress?.done, 50);
-  assert.equal(info.result?.new, 50);
+  assert.equal((info.progress as JobProgress<'import'> | null)?.done, 50);
+  assert.equal((info.result as JobResult<'import'> | null)?.new, 50);
   assert.ok(info.finishedAt);
 });
 
@@ -78,7 +78,7 @@ test('cancel aborts the signal; the job ends cancelled; exclusive kinds refuse a
   assert.equal(jobs.cancel(job.id), true);
   const info = await done;
   assert.equal(info.status, 'cancelled');
-  assert.equal(info.result?.cancelled, true);
+  assert.equal((info.result as JobResult<'import'> | null)?.cancelled, true);
   assert.equal(jobs.cancel(job.id), false);
   assert.equal(jobs.cancel('job-404'), false);
   assert.equal(jobs.isBusy(), false);

@@ -3,7 +3,7 @@
 // Needs a workstation with Electron's binary (`npm start`); it cannot run where Electron is not installed.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, Menu, dialog, ipcMain, protocol, session } from 'electron';
+import { app, BrowserWindow, Menu, dialog, ipcMain, protocol, session, shell } from 'electron';
 import { createCore, type OrelabCore } from '../ipc/core';
 import { serveStaticFile } from '../ipc/static-files';
 import { resolveCataloguePath } from '../catalogue';
@@ -51,6 +51,12 @@ async function chooseFolder(title?: string): Promise<string | null> {
   return r.canceled ? null : (r.filePaths[0] ?? null);
 }
 
+async function saveFile(title?: string, defaultPath?: string): Promise<string | null> {
+  const options = { title: title ?? 'Save CSV', filters: [{ name: 'CSV', extensions: ['csv'] }], ...(defaultPath ? { defaultPath } : {}) };
+  const r = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+  return r.canceled ? null : (r.filePath ?? null);
+}
+
 function showError(result: IpcResult<unknown>): void {
   if (!result.ok) dialog.showErrorBox('Orelab', result.error.message);
 }
@@ -89,7 +95,9 @@ async function start(): Promise<void> {
   const instance = createCore({
     shell: 'electron',
     version: app.getVersion(),
-    dialogs: { chooseFolder, chooseCatalogue },
+    dialogs: { chooseFolder, chooseCatalogue, saveFile },
+    // The dispatcher passes folders only (files.openFolder checks), so nothing here can launch a program.
+    openFolder: (folder) => shell.openPath(folder),
     catalogueOpened: (file) => saveSettings(userData, { ...loadSettings(userData), lastCatalogue: file }),
   });
   core = instance;

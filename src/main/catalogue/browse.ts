@@ -110,18 +110,26 @@ export function specimenPredictions(db: Db, specimenId: number): PredictionInfo[
   const rows = db
     .prepare(
       `SELECT p.model_id AS modelId, m.name AS modelName, p.predicted_class AS predictedClass, p.confidence, p.probabilities,
-              p.loss, p.created_at AS createdAt
+              m.classes, p.loss, p.created_at AS createdAt
          FROM predictions p JOIN models m ON m.id = p.model_id
         WHERE p.specimen_id = ? ORDER BY p.created_at DESC`,
     )
-    .all(specimenId) as (Omit<PredictionInfo, 'probabilities'> & { probabilities: string })[];
-  return rows.map((r) => ({ ...r, probabilities: parseProbabilities(r.probabilities) }));
+    .all(specimenId) as (Omit<PredictionInfo, 'probabilities'> & { probabilities: string; classes: string })[];
+  return rows.map(({ classes, ...r }) => ({ ...r, probabilities: parseProbabilities(r.probabilities, classes) }));
 }
 
-function parseProbabilities(text: string): Record<string, number> {
+/** Probabilities by class name. The predictions table stores them as an array in the model's class order. */
+function parseProbabilities(text: string, classesJson: string): Record<string, number> {
   try {
     const value: unknown = JSON.parse(text);
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
+    if (Array.isArray(value)) {
+      const classes = JSON.parse(classesJson) as unknown;
+      if (!Array.isArray(classes)) return {};
+      return Object.fromEntries(
+        value.flatMap((p, i) => (typeof p === 'number' && typeof classes[i] === 'string' ? [[classes[i] as string, p] as [string, number]] : [])),
+      );
+    }
+    if (value && typeof value === 'object') {
       return Object.fromEntries(Object.entries(value).filter((e): e is [string, number] => typeof e[1] === 'number'));
     }
   } catch {

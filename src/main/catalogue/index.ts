@@ -9,3 +9,4 @@ export { nowIso } from './time';
 export * from './browse';
 export * from './models';
 export * from './runs';
+export * from './review';

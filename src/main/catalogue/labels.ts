@@ -89,6 +89,13 @@ export function undoLastLabelOp(db: Db): UndoResult | null {
       setLabelInOp(db, undoId, r.specimen_id, r.to_class_id, r.from_class_id);
       reverted++;
     }
+    // A review that flagged a specimen for an expert (catalogue/review.ts) puts the flag back as it was.
+    if (op.kind === 'review-flag' && op.payload) {
+      const payload = JSON.parse(op.payload) as { specimenId?: number; previousFlagged?: boolean };
+      if (typeof payload.specimenId === 'number') {
+        stmt(db, 'UPDATE specimens SET flagged = ? WHERE id = ?').run(payload.previousFlagged ? 1 : 0, payload.specimenId);
+      }
+    }
     if (op.kind === 'merge' && op.payload) {
       const payload = JSON.parse(op.payload) as { mergedClassId?: number };
       if (typeof payload.mergedClassId === 'number') {
@@ -103,7 +110,7 @@ export function undoLastLabelOp(db: Db): UndoResult | null {
 export function labelHistory(db: Db, specimenId: number): LabelChange[] {
   return db
     .prepare(
-      `SELECT h.id, h.op_id AS opId, h.specimen_id AS specimenId, cf.name AS "from", ct.name AS "to", h.at, o.source
+      `SELECT h.id, h.op_id AS opId, h.specimen_id AS specimenId, cf.name AS "from", ct.name AS "to", h.at, o.source, o.description
          FROM label_history h
          JOIN label_ops o ON o.id = h.op_id
          LEFT JOIN classes cf ON cf.id = h.from_class_id

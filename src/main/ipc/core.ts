@@ -40,6 +40,7 @@ export function createCore(host: Host, options: { progressIntervalMs?: number } 
     handleImage: (rest, query) => serveImage(session, rest, query),
     async shutdown() {
       await jobs.cancelAll();
+      await session.closeClassifiers();
       session.close();
     },
   };

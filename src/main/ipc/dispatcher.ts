@@ -1,6 +1,8 @@
 // The single entry point for renderer requests, used by Electron's ipcMain and by the HTTP harness alike:
 // handleRequest(channel, payload) validates the payload against the contract (shared/ipc), runs the real
 // service, validates the response, and returns a result envelope. Nothing here knows about transports.
+import fs from 'node:fs';
+import path from 'node:path';
 import {
   REQUESTS,
   isRequestChannel,
@@ -28,8 +30,25 @@ import {
   specimenPredictions,
   undoLastLabelOp,
   updateSpecimenMetadata,
+  confusionCellSpecimens,
+  relabelQueue,
+  reviewSpecimen,
+  unpredictedCount,
+  getRun,
+  registerModel,
   type SpecimenMetadataPatch,
 } from '../catalogue';
+import { catalogueReport, exportTable } from '../jobs/classify/export';
+import { writeCsvFile } from '../jobs/classify/csv';
+import { RECIPE } from '../jobs/train/train';
+import { defaultWeightsPath } from '../jobs/train/weights';
+import { cacheDirForCatalogue, PreprocessCache } from '../images/preprocess';
+import { IDENTITY, writeNormalizedChw } from '../jobs/train/augment';
+import { ImageDecodeError } from '../images/decode';
+import { ModelFileError, readModelFile } from '../jobs/inference/model-file';
+import { OnnxClassifier } from '../jobs/inference/classifier';
+import { ModelMetadataError } from '../../shared/model-metadata';
+import { keptCheckpoint, modelMetadata, modelSummaries, modelSummary, requireModel, runEpochs, runSummaries, runSummary, suggestedRunFolder } from './models';
 import type { JobManager } from '../jobs/manager';
 import type { CatalogueSession } from './session';
 import type { EventHub } from './events';
@@ -42,7 +61,10 @@ export interface Host {
   readonly dialogs?: {
     chooseFolder(title?: string): Promise<string | null>;
     chooseCatalogue(mode: 'open' | 'create'): Promise<string | null>;
+    saveFile(title?: string, defaultPath?: string): Promise<string | null>;
   };
+  /** Shows a folder in the desktop's file manager; resolves with an error message, or '' when it opened. */
+  openFolder?(folder: string): Promise<string>;
   /** Called after a catalogue was opened through a request (Electron saves it as the last catalogue). */
   catalogueOpened?(path: string): void;
 }
@@ -73,6 +95,21 @@ function createHandlers({ session, jobs, events, host }: DispatcherDeps): Handle
     'app.info': () => ({ version: host.version, shell: host.shell, capabilities: { nativeDialogs: host.dialogs !== undefined } }),
     'dialog.chooseFolder': async (r) => ({ path: await dialogs().chooseFolder(r.title) }),
     'dialog.chooseCatalogue': async (r) => ({ path: await dialogs().chooseCatalogue(r.mode) }),
+    'dialog.saveFile': async (r) => ({ path: await dialogs().saveFile(r.title, r.defaultPath) }),
+    'files.openFolder': async (r) => {
+      const folder = path.resolve(r.path);
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(folder);
+      } catch {
+        throw new IpcError('not-found', `${folder}: no such folder`);
+      }
+      if (!st.isDirectory()) throw new IpcError('invalid-request', `${folder} is not a folder (only folders are opened)`);
+      if (!host.openFolder) return { opened: false, path: folder };
+      const problem = await host.openFolder(folder);
+      if (problem) throw new IpcError('unavailable', `cannot open ${folder}: ${problem}`);
+      return { opened: true, path: folder };
+    },
 
     'catalogue.current': () => ({ catalogue: session.info() }),
     'catalogue.open': (r) => {
@@ -102,7 +139,10 @@ function createHandlers({ session, jobs, events, host }: DispatcherDeps): Handle
       const d = db();
       const specimen = getSpecimen(d, r.id);
       if (!specimen) throw new IpcError('not-found', `no specimen with id ${r.id}`);
-      return { specimen, history: labelHistory(d, r.id), predictions: specimenPredictions(d, r.id), attention: null };
+      const attention = modelSummaries(d)
+        .filter((m) => m.hasAttention && m.fileExists)
+        .map((m) => ({ id: m.id, name: m.name }));
+      return { specimen, history: labelHistory(d, r.id), predictions: specimenPredictions(d, r.id), attention };
     },
     'specimens.update': (r) => {
       const d = db();
@@ -122,6 +162,124 @@ function createHandlers({ session, jobs, events, host }: DispatcherDeps): Handle
 
     'splits.assign': (r) => ({ seed: r.seed, ...assignSplits(db(), r.seed, r.ratios) }),
     'predictions.models': () => ({ models: modelsWithPredictions(db()) }),
+
+    'training.defaults': () => {
+      db();
+      const weights = defaultWeightsPath();
+      return { recipe: { ...RECIPE }, outDir: suggestedRunFolder(session.info()!.path), defaultWeights: { path: weights, exists: fs.existsSync(weights) } };
+    },
+    'runs.list': () => ({ runs: runSummaries(db()) }),
+    'runs.get': (r) => {
+      const d = db();
+      const run = getRun(d, r.id);
+      if (!run) throw new IpcError('not-found', `no training run ${r.id}`);
+      const epochs = runEpochs(d, r.id);
+      return { run: runSummary(d, run), epochs, kept: keptCheckpoint(epochs) };
+    },
+
+    'models.list': () => ({ models: modelSummaries(db()) }),
+    'models.add': async (r) => {
+      const d = db();
+      const file = path.resolve(r.path);
+      let record;
+      try {
+        record = readModelFile(file);
+      } catch (err) {
+        if (err instanceof ModelFileError || err instanceof ModelMetadataError) throw new IpcError('invalid-request', err.message);
+        throw err;
+      }
+      const classifier = await OnnxClassifier.open(file).catch((err: unknown) => {
+        throw new IpcError('invalid-request', `${file}: ONNX Runtime cannot load it: ${(err as Error).message}`);
+      });
+      try {
+        registerModel(d, classifier.catalogueRecord());
+      } finally {
+        await classifier.close();
+      }
+      const predictions = (d.prepare('SELECT COUNT(*) AS n FROM predictions WHERE model_id = ?').get(record.id) as { n: number }).n;
+      return { model: modelSummary(requireModel(d, record.id), predictions) };
+    },
+    'models.get': (r) => {
+      const d = db();
+      const model = requireModel(d, r.id);
+      const predictions = (d.prepare('SELECT COUNT(*) AS n FROM predictions WHERE model_id = ?').get(model.id) as { n: number }).n;
+      return { model: modelSummary(model, predictions), metadata: modelMetadata(model) };
+    },
+
+    'reports.get': (r) => {
+      const d = db();
+      const model = requireModel(d, r.modelId);
+      const split = r.scope === 'all' ? null : r.scope;
+      const { labeled, ...report } = catalogueReport(d, model, split ?? undefined);
+      return { modelId: model.id, scope: r.scope, labeled, unpredicted: unpredictedCount(d, model, split), report };
+    },
+    'reports.cell': (r) => {
+      const d = db();
+      const model = requireModel(d, r.modelId);
+      const known = (name: string) => model.classes.some((c) => c.toLowerCase() === name.toLowerCase());
+      if (!known(r.trueClass) || !known(r.predictedClass)) {
+        throw new IpcError('invalid-request', `model ${model.id} has no class "${known(r.trueClass) ? r.predictedClass : r.trueClass}"; its classes: ${model.classes.join(', ')}`);
+      }
+      const cell = confusionCellSpecimens(d, model, r.scope === 'all' ? null : r.scope, r.trueClass, r.predictedClass, r.offset, r.limit);
+      return { ...cell, classes: model.classes };
+    },
+    'reports.exportCsv': (r) => {
+      const d = db();
+      const model = requireModel(d, r.modelId);
+      const file = path.resolve(r.path);
+      if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new IpcError('invalid-request', `${file} is a folder; give a file name`);
+      if (!fs.existsSync(path.dirname(file))) throw new IpcError('not-found', `${path.dirname(file)}: no such folder`);
+      const { header, rows } = exportTable(d, model, r.kind, r.scope === 'all' ? undefined : r.scope);
+      writeCsvFile(file, header, rows);
+      return { path: file, rows: rows.length };
+    },
+
+    'relabel.candidates': (r) => {
+      const d = db();
+      const model = requireModel(d, r.modelId);
+      return { ...relabelQueue(d, model, { rank: r.rank, doubtfulBelow: r.doubtfulBelow, offset: r.offset, limit: r.limit }), classes: model.classes };
+    },
+    'relabel.apply': (r) => {
+      const d = db();
+      return reviewSpecimen(d, requireModel(d, r.modelId), r.specimenId, r.action);
+    },
+
+    'attention.get': async (r) => {
+      const d = db();
+      const model = requireModel(d, r.modelId);
+      if (!modelMetadata(model)?.outputs.attention) throw new IpcError('conflict', `model ${model.id} (${model.name}) has no CBAM attention: only MA-ViT models have it`);
+      const specimen = getSpecimen(d, r.specimenId);
+      if (!specimen) throw new IpcError('not-found', `no specimen with id ${r.specimenId}`);
+      const classifier = await session.classifier(model);
+      const spec = classifier.preprocessing;
+      const size = spec.size;
+      let pixels: Uint8Array;
+      try {
+        // The same cache and preparation as training and evaluation: the map is over exactly what the model saw.
+        pixels = await new PreprocessCache(cacheDirForCatalogue(session.info()!.path), spec).get(specimen.sha256, specimen.path);
+      } catch (err) {
+        throw new IpcError('not-found', `cannot read the photo of specimen ${specimen.id}: ${err instanceof ImageDecodeError ? err.message : (err as Error).message}`);
+      }
+      const input = new Float32Array(3 * size * size);
+      writeNormalizedChw(pixels, size, IDENTITY, spec, input, 0);
+      const { probabilities, attention } = await classifier.run(input, 1);
+      if (!attention) throw new IpcError('conflict', `model ${model.id} returned no attention map`);
+      let best = 0;
+      for (let i = 1; i < probabilities.length; i++) if (probabilities[i]! > probabilities[best]!) best = i;
+      // preprocessImage: the short side is resized to floor(size / cropFraction), then size × size is cut from the centre.
+      const short = Math.min(specimen.width, specimen.height);
+      const side = (size * short) / Math.floor(size / spec.cropFraction);
+      const w = Math.max(1, specimen.width);
+      const h = Math.max(1, specimen.height);
+      return {
+        modelId: model.id,
+        size,
+        map: Array.from(attention, (v) => Math.round(v * 1000) / 1000),
+        crop: { left: (w - side) / 2 / w, top: (h - side) / 2 / h, width: side / w, height: side / h },
+        predictedClass: classifier.classes[best]!,
+        confidence: probabilities[best]!,
+      };
+    },
 
     'jobs.start': async (r) => ({ job: await jobs.start(r) }),
     'jobs.cancel': (r) => ({ cancelled: jobs.cancel(r.jobId) }),

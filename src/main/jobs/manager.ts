@@ -1,7 +1,8 @@
-// Long jobs (import now; training, evaluation, batch classification later): start → job id, progress
+// Long jobs (import, training, evaluation, batch classification): start → job id, progress
 // streamed as events, cancel, and a final state. A job is a JobDefinition per kind of the IPC contract
 // (shared/ipc JOB_KINDS). Its run() must not block the main thread: work that does (training, inference)
-// runs in a worker thread and run() awaits it (see ./worker.ts), while async work like the import runs here.
+// runs in a worker thread and run() awaits it (the training engine's and the classifier's workers), while
+// async work like the import runs here.
 import type { JobInfo, JobKind, JobParams, JobProgress, JobProgressEvent, JobResult, JobStartRequest, JobStatus } from '../../shared/ipc';
 
 export interface JobContext<K extends JobKind> {
@@ -46,7 +47,8 @@ export class JobManager {
   private readonly interval: number;
 
   constructor(
-    private readonly definitions: JobDefinitions,
+    /** Every kind in the app (src/main/ipc/jobs.ts); tests may give only the kinds they exercise. */
+    private readonly definitions: Partial<JobDefinitions>,
     private readonly sink: JobSink,
     options: { progressIntervalMs?: number } = {},
   ) {
@@ -55,7 +57,8 @@ export class JobManager {
 
   /** Starts a job and returns its initial state; progress and the final state arrive through the sink. */
   async start(request: JobStartRequest): Promise<JobInfo> {
-    const definition = this.definitions[request.kind] as JobDefinition<JobKind>;
+    const definition = this.definitions[request.kind] as JobDefinition<JobKind> | undefined;
+    if (!definition) throw new RangeError(`this app cannot run ${request.kind} jobs`);
     if (definition.exclusive && this.list().some((j) => j.kind === request.kind && j.status === 'running')) {
       throw new JobBusyError(`a ${request.kind} job is already running; wait for it or cancel it`);
     }

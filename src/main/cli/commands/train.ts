@@ -1,24 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { trainModel, RECIPE, DEFAULT_WEIGHTS_FILE, TrainingError, type TrainResult } from '../../jobs/train/train';
+import { trainModel, RECIPE, TrainingError, type TrainResult } from '../../jobs/train/train';
+import { defaultWeightsPath } from '../../jobs/train/weights';
 import { DatasetError } from '../../jobs/train/dataset';
 import { WeightsFileError } from '../../engine/pretrained/tensor-file';
 import { boolOpt, choiceOpt, CliError, DB_OPTION, JSON_OPTION, numberOpt, stringOpt, UsageError, writeJson, type Command } from '../command';
 import { withCatalogue } from '../catalogue-arg';
 import { formatDuration } from '../progress';
 import { formatTable } from '../table';
-
-/** resources/models beside the source tree or the bundle (dist/main → ../../resources), or in a packaged app. */
-export function defaultWeightsPath(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    path.resolve(here, '../../../../resources/models', DEFAULT_WEIGHTS_FILE),
-    path.resolve(here, '../../resources/models', DEFAULT_WEIGHTS_FILE),
-    ...(process.resourcesPath ? [path.join(process.resourcesPath, 'models', DEFAULT_WEIGHTS_FILE)] : []),
-  ];
-  return candidates.find((c) => fs.existsSync(c)) ?? candidates[0]!;
-}
 
 export const trainCommand: Command = {
   name: 'train',

@@ -92,6 +92,8 @@ interface Done {
   probabilities: number[];
   label: string | null;
   review: boolean;
+  /** The row is already in the CSV (else it came from the catalogue, and the CSV still needs it). */
+  inCsv: boolean;
 }
 
 interface Decoded {
@@ -129,7 +131,7 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
     const rows = options.db
       .prepare('SELECT s.sha256, p.probabilities FROM predictions p JOIN specimens s ON s.id = p.specimen_id WHERE p.model_id = ?')
       .all(classifier.modelId) as { sha256: string; probabilities: string }[];
-    for (const r of rows) if (!done.has(r.sha256)) done.set(r.sha256, { probabilities: JSON.parse(r.probabilities) as number[], label: null, review: false });
+    for (const r of rows) if (!done.has(r.sha256)) done.set(r.sha256, { probabilities: JSON.parse(r.probabilities) as number[], label: null, review: false, inCsv: false });
   }
   if (sortRoot) await removePartialCopies(sortRoot);
   let csvOut: fs.WriteStream | null = null;
@@ -195,7 +197,9 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
       });
     });
     const fresh = records.filter((r) => !r.item.resumed);
-    if (csvOut && fresh.length) await new Promise<void>((resolve, reject) => csvOut!.write(fresh.map((r) => csvLine(predictionRow(classes, r))).join(''), (e) => (e ? reject(e) : resolve())));
+    // Photos the catalogue had already classified with this model are not run again, but a new CSV lists them too.
+    const csvRows = records.filter((r) => !r.item.resumed?.inCsv);
+    if (csvOut && csvRows.length) await new Promise<void>((resolve, reject) => csvOut!.write(csvRows.map((r) => csvLine(predictionRow(classes, r))).join(''), (e) => (e ? reject(e) : resolve())));
     if (options.db && fresh.length) errors.push(...(await recordPredictions(options.db, classifier.modelId, classes, fresh.map((r) => ({ ...r, bytes: r.item.bytes })))));
     for (const r of records) await place(r.item, r.folder);
     classified += fresh.length;
@@ -368,6 +372,6 @@ function loadFinishedRows(file: string, classes: readonly string[], modelId: str
   const probCols = classes.map((c) => col(`p_${c}`));
   for (const row of rows.slice(1)) {
     if (row[model] !== modelId) continue;
-    done.set(row[sha]!, { probabilities: probCols.map((i) => Number(row[i])), label: row[label] || null, review: row[reviewCol] === 'yes' });
+    done.set(row[sha]!, { probabilities: probCols.map((i) => Number(row[i])), label: row[label] || null, review: row[reviewCol] === 'yes', inCsv: true });
   }
 }

@@ -1,4 +1,5 @@
 import type { Db, ModelRecord } from '../../catalogue';
+import type { Split } from '../../../shared/domain';
 import { classificationReport, type ClassificationReport } from '../../../shared/metrics';
 import type { CsvValue } from './csv';
 import { confusionHeader, confusionRows, METRICS_HEADER, metricsRows, predictionHeader, predictionRow } from './report';
@@ -14,22 +15,23 @@ interface StoredPrediction {
   created_at: string;
 }
 
-function storedPredictions(db: Db, modelId: string): StoredPrediction[] {
+/** A model's stored predictions, of every specimen or of one split's. */
+function storedPredictions(db: Db, modelId: string, split?: Split): StoredPrediction[] {
   return db
     .prepare(
       `SELECT s.path, s.sha256, p.probabilities, c.name AS label, s.flagged, p.created_at
          FROM predictions p JOIN specimens s ON s.id = p.specimen_id LEFT JOIN classes c ON c.id = s.label_class_id
-        WHERE p.model_id = ? ORDER BY s.path`,
+        WHERE p.model_id = ? ${split ? 'AND s.split = ?' : ''} ORDER BY s.path`,
     )
-    .all(modelId) as StoredPrediction[];
+    .all(...(split ? [modelId, split] : [modelId])) as StoredPrediction[];
 }
 
-/** Metrics of a model over the catalogue's labeled specimens it has predicted (labels in its classes). */
-export function catalogueReport(db: Db, model: ModelRecord): ClassificationReport & { labeled: number } {
+/** Metrics of a model over the catalogue's labeled specimens it has predicted (labels in its classes), or one split's. */
+export function catalogueReport(db: Db, model: ModelRecord, split?: Split): ClassificationReport & { labeled: number } {
   const index = new Map(model.classes.map((c, i) => [c.toLowerCase(), i]));
   const truth: number[] = [];
   const predicted: number[] = [];
-  for (const p of storedPredictions(db, model.id)) {
+  for (const p of storedPredictions(db, model.id, split)) {
     const t = p.label === null ? undefined : index.get(p.label.toLowerCase());
     if (t === undefined) continue;
     const probs = JSON.parse(p.probabilities) as number[];
@@ -40,11 +42,11 @@ export function catalogueReport(db: Db, model: ModelRecord): ClassificationRepor
 }
 
 /** The same CSV files `orelab classify` writes, from what the catalogue holds for a model. */
-export function exportTable(db: Db, model: ModelRecord, kind: ExportKind): { header: string[]; rows: CsvValue[][] } {
+export function exportTable(db: Db, model: ModelRecord, kind: ExportKind, split?: Split): { header: string[]; rows: CsvValue[][] } {
   if (kind === 'predictions') {
     return {
       header: predictionHeader(model.classes),
-      rows: storedPredictions(db, model.id).map((p) =>
+      rows: storedPredictions(db, model.id, split).map((p) =>
         predictionRow(model.classes, {
           path: p.path,
           sha256: p.sha256,
@@ -58,6 +60,6 @@ export function exportTable(db: Db, model: ModelRecord, kind: ExportKind): { hea
       ),
     };
   }
-  const report = catalogueReport(db, model);
+  const report = catalogueReport(db, model, split);
   return kind === 'metrics' ? { header: METRICS_HEADER, rows: metricsRows(report) } : { header: confusionHeader(model.classes), rows: confusionRows(report) };
 }

@@ -1,0 +1,143 @@
+// Read models for the Training, Reports and Relabel pages: the catalogue's runs and models in the contract's
+// shapes, the kept checkpoint of a run (and why), and the classifier cache's model lookup.
+import fs from 'node:fs';
+import path from 'node:path';
+import { decodeModelMetadata, type ModelMetadata } from '../../shared/model-metadata';
+import type { EpochMetrics, KeptCheckpoint, ModelSummary, RunSummary, TrainParams } from '../../shared/ipc';
+import { epochMetrics, getModel, listModels, listRuns, type Db, type ModelRecord, type TrainingRunRecord } from '../catalogue';
+import { IpcError } from './errors';
+
+export const CHECKPOINT_FILE = 'checkpoint.orelabck';
+
+/** The model a request names (its id or a unique prefix), or a not-found error that says which exist. */
+export function requireModel(db: Db, id: string): ModelRecord {
+  const model = getModel(db, id);
+  if (!model) throw new IpcError('not-found', `no model "${id}" in this catalogue`);
+  return model;
+}
+
+export function modelMetadata(model: ModelRecord): ModelMetadata | null {
+  try {
+    return decodeModelMetadata(model.metadata, model.path);
+  } catch {
+    // A model recorded by an older Orelab, or damaged metadata: the pages show what the catalogue row has.
+    return null;
+  }
+}
+
+export function modelSummaries(db: Db): ModelSummary[] {
+  const counts = new Map(
+    (db.prepare('SELECT model_id AS id, COUNT(*) AS n FROM predictions GROUP BY model_id').all() as { id: string; n: number }[]).map((r) => [r.id, r.n]),
+  );
+  return listModels(db).map((m) => modelSummary(m, counts.get(m.id) ?? 0));
+}
+
+export function modelSummary(m: ModelRecord, predictions: number): ModelSummary {
+  const meta = modelMetadata(m);
+  return {
+    id: m.id,
+    name: m.name,
+    path: m.path,
+    createdAt: m.createdAt,
+    runId: m.runId,
+    classes: m.classes,
+    variant: meta?.architecture.variant ?? 'unknown',
+    backbone: meta?.architecture.backbone ?? 'unknown',
+    imageSize: meta?.preprocessing.size ?? 0,
+    hasAttention: Boolean(meta?.outputs.attention),
+    fileExists: fs.existsSync(m.path),
+    predictions,
+    metrics: (meta?.metrics ?? []).map((x) => ({ split: x.split, accuracy: x.accuracy, macro_f1: x.macro_f1 })),
+  };
+}
+
+/** The `train` params a run was started with, from its stored configuration: what Resume sends again. */
+export function runSettings(run: TrainingRunRecord): TrainParams {
+  const c = run.config;
+  const num = (key: string, fallback: number) => (typeof c[key] === 'number' ? (c[key] as number) : fallback);
+  const vit = (c.vit ?? {}) as { imageSize?: unknown };
+  const variant = run.variant === 'vit' || run.variant === 'vit-weighted' ? run.variant : 'mavit';
+  const backbone = run.backbone === 'vit-s' || run.backbone === 'vit-b' ? run.backbone : 'vit-ti';
+  return {
+    outDir: run.outDir,
+    variant,
+    backbone,
+    weights: typeof c.weights === 'string' ? c.weights : null,
+    epochs: num('epochs', 30),
+    batchSize: num('batchSize', 32),
+    lr: num('lr', 3e-5),
+    weightDecay: num('weightDecay', 0.01),
+    seed: num('seed', 0),
+    device: 'auto',
+    weighting: c.weighting === 'effective' ? 'effective' : 'inverse',
+    ...(typeof c.beta === 'number' ? { beta: c.beta } : {}),
+    cbamGate: c.cbamGate === 'plain' ? 'plain' : 'residual',
+    warmupEpochs: num('warmupEpochs', 0),
+    imageSize: typeof vit.imageSize === 'number' ? vit.imageSize : 224,
+    limitPerClass: typeof c.limitPerClass === 'number' ? c.limitPerClass : null,
+    restart: false,
+  };
+}
+
+export function runSummary(db: Db, run: TrainingRunRecord): RunSummary {
+  const epochs = (db.prepare('SELECT COUNT(*) AS n FROM epoch_metrics WHERE run_id = ?').get(run.id) as { n: number }).n;
+  const model = db.prepare('SELECT id FROM models WHERE run_id = ? ORDER BY created_at DESC LIMIT 1').get(run.id) as { id: string } | undefined;
+  const status = run.status;
+  return {
+    id: run.id,
+    createdAt: run.createdAt,
+    finishedAt: run.finishedAt,
+    status,
+    variant: run.variant,
+    backbone: run.backbone,
+    outDir: run.outDir,
+    classes: run.classes,
+    classWeights: run.classWeights,
+    bestEpoch: run.bestEpoch,
+    bestValAccuracy: run.bestValAccuracy,
+    error: run.error,
+    epochsDone: epochs,
+    settings: runSettings(run),
+    resumable: status !== 'completed' && fs.existsSync(path.join(run.outDir, CHECKPOINT_FILE)),
+    modelId: model?.id ?? null,
+  };
+}
+
+export function runSummaries(db: Db): RunSummary[] {
+  return listRuns(db).map((r) => runSummary(db, r));
+}
+
+export function runEpochs(db: Db, runId: number): EpochMetrics[] {
+  return epochMetrics(db, runId);
+}
+
+/**
+ * The checkpoint a run keeps and why, from its epochs: the trainer keeps an epoch's weights when validation
+ * accuracy rises, or ties with a lower validation loss (jobs/train/train.ts); the last kept epoch is the one.
+ */
+export function keptCheckpoint(epochs: readonly EpochMetrics[]): KeptCheckpoint | null {
+  let kept: KeptCheckpoint | null = null;
+  for (const e of epochs) {
+    if (!e.kept) continue;
+    const accuracy = e.valAccuracy ?? 0;
+    const reason: string = !kept
+      ? 'first epoch'
+      : accuracy > kept.valAccuracy
+        ? `validation accuracy rose to ${(100 * accuracy).toFixed(2)}%`
+        : `validation accuracy tied at ${(100 * accuracy).toFixed(2)}% with a lower validation loss (${(e.valLoss ?? 0).toFixed(4)})`;
+    kept = { epoch: e.epoch, valAccuracy: accuracy, valLoss: e.valLoss, reason };
+  }
+  if (kept) {
+    const later = epochs.filter((e) => e.epoch > kept!.epoch).length;
+    if (later > 0) kept = { ...kept, reason: `${kept.reason}; the ${later} later epoch${later === 1 ? '' : 's'} did not beat it` };
+  }
+  return kept;
+}
+
+/** A fresh run folder beside the catalogue: <catalogue>-runs/run-YYYYMMDD-HHMMSS. */
+export function suggestedRunFolder(cataloguePath: string, now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+  const base = path.basename(cataloguePath).replace(/\.[^.]+$/, '');
+  return path.join(path.dirname(cataloguePath), `${base}-runs`, `run-${stamp}`);
+}
