@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeModelMetadata, type ModelMetadata } from '../../shared/model-metadata';
-import type { EpochMetrics, KeptCheckpoint, ModelSummary, RunSummary, TrainParams } from '../../shared/ipc';
+import type { EpochMetrics, ModelSummary, RunSummary, TrainParams } from '../../shared/ipc';
 import { epochMetrics, getModel, listModels, listRuns, type Db, type ModelRecord, type TrainingRunRecord } from '../catalogue';
 import { IpcError } from './errors';
 
@@ -111,28 +111,7 @@ export function runEpochs(db: Db, runId: number): EpochMetrics[] {
   return epochMetrics(db, runId);
 }
 
-/**
- * The checkpoint a run keeps and why, from its epochs: the trainer keeps an epoch's weights when validation
- * accuracy rises, or ties with a lower validation loss (jobs/train/train.ts); the last kept epoch is the one.
- */
-export function keptCheckpoint(epochs: readonly EpochMetrics[]): KeptCheckpoint | null {
-  let kept: KeptCheckpoint | null = null;
-  for (const e of epochs) {
-    if (!e.kept) continue;
-    const accuracy = e.valAccuracy ?? 0;
-    const reason: string = !kept
-      ? 'first epoch'
-      : accuracy > kept.valAccuracy
-        ? `validation accuracy rose to ${(100 * accuracy).toFixed(2)}%`
-        : `validation accuracy tied at ${(100 * accuracy).toFixed(2)}% with a lower validation loss (${(e.valLoss ?? 0).toFixed(4)})`;
-    kept = { epoch: e.epoch, valAccuracy: accuracy, valLoss: e.valLoss, reason };
-  }
-  if (kept) {
-    const later = epochs.filter((e) => e.epoch > kept!.epoch).length;
-    if (later > 0) kept = { ...kept, reason: `${kept.reason}; the ${later} later epoch${later === 1 ? '' : 's'} did not beat it` };
-  }
-  return kept;
-}
+export { keptCheckpoint } from '../../shared/training';
 
 /** A fresh run folder beside the catalogue: <catalogue>-runs/run-YYYYMMDD-HHMMSS. */
 export function suggestedRunFolder(cataloguePath: string, now = new Date()): string {

@@ -1,14 +1,17 @@
-// The app frame: navigation for every page (the later ones say when they arrive), the open catalogue and a
-// running job in the top bar, dialogs (import, catalogue, shortcuts), notices. Pages are chosen by the URL
+// The app frame: navigation for every page, the open catalogue and the running jobs in the top bar, dialogs (import, catalogue, shortcuts), notices. Pages are chosen by the URL
 // hash (#/labeling), so a reload stays on the page and navigation never leaves the app.
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { PAGE_IDS, type PageId } from '../../shared/pages';
+import type { JobInfo } from '../../shared/ipc';
 import { AppStateProvider, useApp } from './state';
 import { onEvent } from '../api';
 import { CataloguePage } from '../pages/CataloguePage';
 import { LabelingPage } from '../pages/LabelingPage';
 import { RebalancingPage } from '../pages/RebalancingPage';
-import { UpcomingPage } from '../pages/UpcomingPage';
+import { TrainingPage } from '../pages/TrainingPage';
+import { ReportsPage } from '../pages/ReportsPage';
+import { RelabelPage } from '../pages/RelabelPage';
+import { BatchPage } from '../pages/BatchPage';
 import { ImportDialog } from '../components/ImportDialog';
 import { CatalogueDialog, CatalogueForm } from '../components/CatalogueDialog';
 import { Dialog } from '../components/Dialog';
@@ -17,7 +20,6 @@ import { formatCount, plural } from '../lib/format';
 interface NavItem {
   page: PageId;
   label: string;
-  soon?: string;
 }
 
 const NAV: { heading: string; items: NavItem[] }[] = [
@@ -32,10 +34,10 @@ const NAV: { heading: string; items: NavItem[] }[] = [
   {
     heading: 'Model',
     items: [
-      { page: 'training', label: 'Training', soon: 'with the training engine' },
-      { page: 'reports', label: 'Reports', soon: 'with the training engine' },
-      { page: 'relabel', label: 'Relabel', soon: 'with the classifier' },
-      { page: 'batch', label: 'Batch classification', soon: 'with the classifier' },
+      { page: 'training', label: 'Training' },
+      { page: 'reports', label: 'Reports' },
+      { page: 'relabel', label: 'Relabel' },
+      { page: 'batch', label: 'Batch classification' },
     ],
   },
 ];
@@ -103,7 +105,8 @@ function Frame() {
     );
   }
 
-  const importJob = [...jobs.values()].find((j) => j.kind === 'import' && j.status === 'running');
+  const running = [...jobs.values()].filter((j) => j.status === 'running');
+  const importJob = running.find((j): j is Extract<JobInfo, { kind: 'import' }> => j.kind === 'import');
   const title = catalogue || !app ? (NAV.flatMap((g) => g.items).find((i) => i.page === page)?.label ?? '') : 'Orelab';
   let content: ReactNode;
   if (!app) content = <div className="page page-padded" aria-busy="true" />;
@@ -111,7 +114,12 @@ function Frame() {
   else if (page === 'catalogue') content = <CataloguePage key={catalogue.key} onImport={() => setDialog('import')} />;
   else if (page === 'labeling') content = <LabelingPage key={catalogue.key} />;
   else if (page === 'rebalancing') content = <RebalancingPage key={catalogue.key} />;
-  else content = <UpcomingPage page={page} />;
+  else if (page === 'training') content = <TrainingPage key={catalogue.key} />;
+  else if (page === 'reports') content = <ReportsPage key={catalogue.key} />;
+  else if (page === 'relabel') content = <RelabelPage key={catalogue.key} />;
+  else content = <BatchPage key={catalogue.key} />;
+  const trainJob = running.find((j): j is Extract<JobInfo, { kind: 'train' }> => j.kind === 'train');
+  const classifyJob = running.find((j): j is Extract<JobInfo, { kind: 'classify' }> => j.kind === 'classify');
 
   return (
     <div className="app">
@@ -131,11 +139,6 @@ function Frame() {
                 <li key={item.page}>
                   <a href={`#/${item.page}`} className="nav-link" aria-current={page === item.page ? 'page' : undefined}>
                     <span>{item.label}</span>
-                    {item.soon ? (
-                      <span className="soon" title={`Arrives ${item.soon}`}>
-                        soon
-                      </span>
-                    ) : null}
                   </a>
                 </li>
               ))}
@@ -172,6 +175,18 @@ function Frame() {
           <button type="button" className="job-chip" onClick={() => setDialog('import')} aria-label="Import running: show progress">
             <progress max={Math.max(1, importJob.progress?.total ?? 1)} value={importJob.progress?.done ?? 0} />
             Importing {importJob.progress ? `${formatCount(importJob.progress.done)} / ${formatCount(importJob.progress.total)}` : '…'}
+          </button>
+        ) : null}
+        {trainJob && page !== 'training' ? (
+          <button type="button" className="job-chip" onClick={() => navigate('training')} aria-label="Training running: show it">
+            <progress max={Math.max(1, trainJob.progress?.epochs ?? 1)} value={trainJob.progress?.epochsDone.length ?? 0} />
+            Training {trainJob.progress ? `epoch ${Math.min(trainJob.progress.epoch + 1, trainJob.progress.epochs)} / ${trainJob.progress.epochs}` : '…'}
+          </button>
+        ) : null}
+        {classifyJob && page !== 'batch' ? (
+          <button type="button" className="job-chip" onClick={() => navigate('batch')} aria-label="Batch classification running: show it">
+            <progress max={Math.max(1, classifyJob.progress?.total ?? 1)} value={classifyJob.progress?.done ?? 0} />
+            Classifying {classifyJob.progress ? `${formatCount(classifyJob.progress.done)} / ${formatCount(classifyJob.progress.total)}` : '…'}
           </button>
         ) : null}
         <button type="button" className="primary" onClick={() => setDialog('import')} disabled={!catalogue}>
@@ -237,7 +252,9 @@ const SHORTCUTS: [string, string][] = [
   ['Ctrl + A', 'select every specimen in the filter (Labeling)'],
   ['1 – 9', 'give the selection the class at that position (Labeling)'],
   ['0', 'remove the label (Labeling)'],
-  ['z', 'undo the last label change (Labeling)'],
+  ['z', 'undo the last label change (Labeling, Relabel)'],
+  ['a / k / f', 'accept the prediction / keep the label / flag for an expert (Relabel)'],
+  ['↑ ↓', 'previous / next specimen to review (Relabel)'],
   ['Esc', 'keep only the current specimen selected; close a dialog'],
   ['Enter', 'show the details of the current specimen (Catalogue)'],
   ['Ctrl + 1 … 7', 'go to a page (desktop app menu)'],

@@ -1,10 +1,13 @@
-// One specimen: the full image (with the slot for the CBAM attention overlay), its label, editable metadata,
-// facts about the file, the models' predictions and the label history.
+// One specimen: the full image with the CBAM attention overlay of an MA-ViT model (toggle, opacity), its label,
+// editable metadata, facts about the file, the models' predictions and the label history.
 import { useEffect, useRef, useState, type CSSProperties } from 'react';
-import type { SpecimenDetail } from '../../shared/ipc';
+import type { ResponseOf, SpecimenDetail } from '../../shared/ipc';
 import { useApp } from '../app/state';
 import { call, errorMessage, imageUrl } from '../api';
 import { classColor, formatBytes, formatPercent, formatTime } from '../lib/format';
+import { attentionPixels } from '../lib/heat';
+
+type Attention = ResponseOf<'attention.get'>;
 
 interface Draft {
   sampleCode: string;
@@ -28,6 +31,11 @@ export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClo
   const [saving, setSaving] = useState(false);
   const [zoom, setZoom] = useState(false);
   const zoomRef = useRef<HTMLDialogElement>(null);
+  const [overlay, setOverlay] = useState(false);
+  const [opacity, setOpacity] = useState(55);
+  const [attentionModel, setAttentionModel] = useState('');
+  const [attention, setAttention] = useState<Attention | null>(null);
+  const [attentionError, setAttentionError] = useState<string | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -48,6 +56,21 @@ export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClo
   useEffect(() => {
     if (detail) setDraft(draftOf(detail));
   }, [loadedId]); // not `detail`: a refetch must not wipe unsaved edits
+
+  const attentionModels = detail?.attention ?? [];
+  const chosenModel = attentionModels.some((m) => m.id === attentionModel) ? attentionModel : (attentionModels[0]?.id ?? '');
+  useEffect(() => {
+    let live = true;
+    setAttention(null);
+    setAttentionError(null);
+    if (!overlay || !chosenModel) return;
+    call('attention.get', { specimenId, modelId: chosenModel })
+      .then((a) => live && setAttention(a))
+      .catch((err: unknown) => live && setAttentionError(errorMessage(err)));
+    return () => {
+      live = false;
+    };
+  }, [overlay, chosenModel, specimenId]);
 
   useEffect(() => {
     const d = zoomRef.current;
@@ -98,13 +121,46 @@ export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClo
       <div className="detail-body">
         <button type="button" className="detail-image" onClick={() => setZoom(true)} aria-label="Show the image larger">
           <img src={full} alt={`Photo of ${s.originalName}`} />
-          {/* The CBAM attention overlay goes on top of the image once a model provides it (detail.attention). */}
+          {overlay && attention ? <AttentionOverlay attention={attention} width={s.width} height={s.height} opacity={opacity / 100} /> : null}
         </button>
         <div className="attention-slot">
-          <label className="check disabled" title="Available once a model with CBAM has classified this specimen">
-            <input type="checkbox" disabled checked={false} readOnly /> Attention overlay (CBAM)
-          </label>
-          <span className="hint">appears once a trained model has classified this specimen</span>
+          {attentionModels.length === 0 ? (
+            <>
+              <label className="check disabled" title="Available once an MA-ViT model exists in this catalogue">
+                <input type="checkbox" disabled checked={false} readOnly /> Attention overlay (CBAM)
+              </label>
+              <span className="hint">appears once an MA-ViT model has been trained or added</span>
+            </>
+          ) : (
+            <>
+              <div className="attention-controls">
+                <label className="check">
+                  <input type="checkbox" checked={overlay} onChange={(e) => setOverlay(e.target.checked)} /> Attention overlay (CBAM)
+                </label>
+                <label className="opacity" title="Overlay opacity">
+                  <span className="visually-hidden">Overlay opacity</span>
+                  <input type="range" min={10} max={100} step={5} value={opacity} disabled={!overlay} aria-label="Overlay opacity" onChange={(e) => setOpacity(Number(e.target.value))} />
+                </label>
+              </div>
+              {attentionModels.length > 1 ? (
+                <select aria-label="Attention of model" value={chosenModel} onChange={(e) => setAttentionModel(e.target.value)}>
+                  {attentionModels.map((m) => (
+                    <option key={m.id} value={m.id}>
+                      {m.name}
+                    </option>
+                  ))}
+                </select>
+              ) : null}
+              {overlay && attention ? (
+                <span className="attention-legend small">
+                  <span className="legend-ramp" aria-hidden="true" /> where the CBAM gate lets the image through, low → high ({attention.map.length ? `${Math.min(...attention.map).toFixed(2)}–${Math.max(...attention.map).toFixed(2)}` : ''}) over the
+                  centre square the model sees; it predicts <strong>{attention.predictedClass}</strong> ({formatPercent(attention.confidence)})
+                </span>
+              ) : null}
+              {overlay && !attention && !attentionError ? <span className="hint">computing the attention map…</span> : null}
+              {attentionError ? <span className="error-text small">{attentionError}</span> : null}
+            </>
+          )}
         </div>
 
         <section className="detail-section">
@@ -188,7 +244,7 @@ export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClo
               </thead>
               <tbody>
                 {detail.predictions.map((p) => (
-                  <tr key={p.modelId}>
+                  <tr key={p.modelId} title={Object.entries(p.probabilities).map(([c, v]) => `${c} ${formatPercent(v)}`).join(', ')}>
                     <td>{p.modelName}</td>
                     <td>{p.predictedClass}</td>
                     <td className="num">{formatPercent(p.confidence)}</td>
@@ -208,10 +264,18 @@ export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClo
               {[...detail.history].reverse().map((h) => (
                 <li key={h.id}>
                   <span className="history-change">
-                    <LabelName name={h.from} /> → <LabelName name={h.to} />
+                    {h.from === h.to ? (
+                      <>
+                        <LabelName name={h.to} /> <span className="muted">reviewed</span>
+                      </>
+                    ) : (
+                      <>
+                        <LabelName name={h.from} /> → <LabelName name={h.to} />
+                      </>
+                    )}
                   </span>
                   <span className="muted">
-                    {h.source === 'folder' ? 'from import folder' : h.source === 'undo' ? 'undo' : h.source === 'model' ? 'accepted prediction' : 'by hand'} ·{' '}
+                    {h.source === 'folder' ? 'from import folder' : h.source === 'undo' ? 'undo' : h.source === 'model' ? 'accepted prediction' : h.from === h.to ? h.description : 'by hand'} ·{' '}
                     {formatTime(h.at)}
                   </span>
                 </li>
@@ -234,5 +298,43 @@ function LabelName({ name }: { name: string | null }) {
     <span className="muted">unlabeled</span>
   ) : (
     <span className="chip" style={{ '--chip': classColor(cls?.id ?? null) } as CSSProperties}><span className="chip-text">{name}</span></span>
+  );
+}
+
+/**
+ * The attention map on a canvas over the part of the photo the model saw (its centre crop), placed from the
+ * photo's size and the image box: the photo is drawn with object-fit: contain, so its box is computed here.
+ */
+function AttentionOverlay({ attention, width, height, opacity }: { attention: Attention; width: number; height: number; opacity: number }) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const boxRef = useRef<HTMLSpanElement>(null);
+  const [box, setBox] = useState<{ w: number; h: number } | null>(null);
+  useEffect(() => {
+    const el = boxRef.current?.parentElement;
+    if (!el) return;
+    const measure = () => setBox({ w: el.clientWidth, h: el.clientHeight });
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    const { rgba } = attentionPixels(attention.map, attention.size);
+    ctx.putImageData(new ImageData(rgba, attention.size, attention.size), 0, 0);
+  }, [attention]);
+  let style: CSSProperties = { display: 'none' };
+  if (box && width > 0 && height > 0) {
+    const scale = Math.min(box.w / width, box.h / height);
+    const left = (box.w - width * scale) / 2 + attention.crop.left * width * scale;
+    const top = (box.h - height * scale) / 2 + attention.crop.top * height * scale;
+    style = { left, top, width: attention.crop.width * width * scale, height: attention.crop.height * height * scale, opacity };
+  }
+  return (
+    <span ref={boxRef} className="attention-layer" aria-hidden="true">
+      <canvas ref={canvasRef} className="attention-canvas" width={attention.size} height={attention.size} style={style} data-testid="attention-overlay" />
+    </span>
   );
 }

@@ -1,0 +1,33 @@
+// The catalogue's models (trained here or added), refetched after every data change.
+import { useEffect, useState } from 'react';
+import type { ModelSummary } from '../../shared/ipc';
+import { useApp } from '../app/state';
+import { call, errorMessage } from '../api';
+
+export function useModels(): { models: ModelSummary[] | null; error: string | null } {
+  const { catalogue, version } = useApp();
+  const [models, setModels] = useState<ModelSummary[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    if (!catalogue) return;
+    call('models.list', {})
+      .then((r) => {
+        if (!live) return;
+        setModels(r.models);
+        setError(null);
+      })
+      .catch((err: unknown) => live && setError(errorMessage(err)));
+    return () => {
+      live = false;
+    };
+  }, [catalogue, version]);
+  return { models, error };
+}
+
+/** "MA-ViT · ViT-Ti · 32 px · run 3 · 0f3a…" : what tells two models apart in a select. */
+export function modelLabel(m: ModelSummary): string {
+  const variant = m.variant === 'mavit' ? 'MA-ViT' : m.variant === 'vit-weighted' ? 'ViT + weighted loss' : m.variant === 'vit' ? 'ViT' : m.variant;
+  const backbone = m.backbone.replace(/^vit-/, 'ViT-').replace('ViT-ti', 'ViT-Ti').replace('ViT-s', 'ViT-S').replace('ViT-b', 'ViT-B');
+  return `${variant} · ${backbone} · ${m.imageSize} px${m.runId !== null ? ` · run ${m.runId}` : ''} · ${m.id.slice(0, 8)}`;
+}

@@ -1,0 +1,283 @@
+// Relabel: one model's misclassified and doubtful specimens, ranked by loss or confidence. The current one is
+// shown large with its label, the prediction and every class's probability. Keys: a accepts the prediction as
+// the label, k keeps the label, f flags it for an expert, arrows move, z undoes. Each decision is one label
+// operation (relabel.apply): in the label history, undone by labels.undo like any label change.
+import { useCallback, useEffect, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
+import type { LabelOp, PredictedSpecimen, RelabelAction, SpecimenDetail } from '../../shared/ipc';
+import { useApp } from '../app/state';
+import { call, errorMessage, imageUrl } from '../api';
+import { modelLabel, useModels } from '../hooks/useModels';
+import { classColor, formatPercent, formatTime, plural } from '../lib/format';
+
+const PAGE = 100;
+const LIST_ID = 'relabel-list';
+const ACTION_KEYS: Record<string, RelabelAction> = { a: 'accept', k: 'keep', f: 'flag' };
+
+export function RelabelPage() {
+  const { catalogue, classes, version, invalidate, notify } = useApp();
+  const { models } = useModels();
+  const withPredictions = (models ?? []).filter((m) => m.predictions > 0);
+  const [modelId, setModelId] = useState('');
+  const [rank, setRank] = useState<'loss' | 'confidence'>('loss');
+  const [threshold, setThreshold] = useState('50');
+  const [offset, setOffset] = useState(0);
+  const [queue, setQueue] = useState<{ total: number; classes: string[]; items: PredictedSpecimen[] } | null>(null);
+  const [cursor, setCursor] = useState(0);
+  const [detail, setDetail] = useState<SpecimenDetail | null>(null);
+  const [lastOp, setLastOp] = useState<LabelOp | null>(null);
+  const [busy, setBusy] = useState(false);
+  const listRef = useRef<HTMLUListElement>(null);
+
+  useEffect(() => {
+    if (withPredictions.length > 0 && !withPredictions.some((m) => m.id === modelId)) setModelId(withPredictions[0]!.id);
+  }, [withPredictions, modelId]);
+
+  const pct = Number(threshold);
+  const doubtfulBelow = threshold.trim() !== '' && Number.isFinite(pct) && pct >= 0 && pct <= 100 ? pct / 100 : 0.5;
+  useEffect(() => {
+    let live = true;
+    if (!modelId) return;
+    call('relabel.candidates', { modelId, rank, doubtfulBelow, offset, limit: PAGE })
+      .then((r) => {
+        if (!live) return;
+        setQueue(r);
+        setCursor((c) => Math.min(c, Math.max(0, r.items.length - 1)));
+      })
+      .catch((err: unknown) => live && notify(errorMessage(err), 'error'));
+    return () => {
+      live = false;
+    };
+  }, [modelId, rank, doubtfulBelow, offset, version, notify]);
+  useEffect(() => {
+    let live = true;
+    call('labels.lastOp', {})
+      .then((r) => live && setLastOp(r.op))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [version]);
+
+  const current = queue?.items[cursor];
+  useEffect(() => {
+    let live = true;
+    if (!current) return setDetail(null);
+    call('specimens.get', { id: current.id })
+      .then((d) => live && setDetail(d))
+      .catch(() => live && setDetail(null));
+    return () => {
+      live = false;
+    };
+  }, [current?.id, version]);
+  useEffect(() => {
+    listRef.current?.querySelector<HTMLElement>(`[data-index="${cursor}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [cursor]);
+
+  const act = useCallback(
+    async (action: RelabelAction) => {
+      if (!current || busy) return;
+      setBusy(true);
+      try {
+        const r = await call('relabel.apply', { modelId, specimenId: current.id, action });
+        notify(`${r.description[0]!.toUpperCase()}${r.description.slice(1)} (z undoes)`, 'success');
+        // The decided specimen leaves the queue; the cursor stays, so the next one slides under it.
+        invalidate();
+      } catch (err) {
+        notify(errorMessage(err), 'error');
+      } finally {
+        setBusy(false);
+      }
+    },
+    [current, busy, modelId, notify, invalidate],
+  );
+  const undo = useCallback(async () => {
+    try {
+      const { undone } = await call('labels.undo', {});
+      notify(undone ? `Undid “${undone.description}”` : 'Nothing to undo', undone ? 'success' : 'info');
+      invalidate();
+    } catch (err) {
+      notify(errorMessage(err), 'error');
+    }
+  }, [notify, invalidate]);
+
+  if (!catalogue) return null;
+  if (models && withPredictions.length === 0) {
+    return (
+      <div className="page page-padded">
+        <section className="card-panel narrow">
+          <h2>Nothing to review yet</h2>
+          <p>The queue lists the specimens a model gets wrong or is unsure about. Evaluate a model on a split (Reports page) or classify a folder into the catalogue first.</p>
+        </section>
+      </div>
+    );
+  }
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const n = queue?.items.length ?? 0;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowRight') setCursor((c) => Math.min(n - 1, c + 1));
+    else if (e.key === 'ArrowUp' || e.key === 'ArrowLeft') setCursor((c) => Math.max(0, c - 1));
+    else if (e.key === 'Home') setCursor(0);
+    else if (e.key === 'End') setCursor(Math.max(0, n - 1));
+    else if (ACTION_KEYS[e.key]) void act(ACTION_KEYS[e.key]!);
+    else if (e.key === 'z') void undo();
+    else return;
+    e.preventDefault();
+  };
+  const focusList = () => document.getElementById(LIST_ID)?.focus();
+  const classId = (name: string | null) => classes?.find((c) => c.name.toLowerCase() === (name ?? '').toLowerCase())?.id ?? null;
+
+  return (
+    <div className="page page-relabel">
+      <div className="filter-bar" role="group" aria-label="Queue settings">
+        <label htmlFor="relabel-model">Model</label>
+        <select id="relabel-model" value={modelId} onChange={(e) => (setModelId(e.target.value), setOffset(0), setCursor(0))}>
+          {withPredictions.map((m) => (
+            <option key={m.id} value={m.id}>
+              {modelLabel(m)}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="relabel-rank">Rank by</label>
+        <select id="relabel-rank" value={rank} onChange={(e) => (setRank(e.target.value as 'loss' | 'confidence'), setOffset(0), setCursor(0))}>
+          <option value="loss">loss, highest first</option>
+          <option value="confidence">confidence, lowest first</option>
+        </select>
+        <label htmlFor="relabel-threshold">Doubtful below</label>
+        <input id="relabel-threshold" className="pct" type="number" min={0} max={100} value={threshold} onChange={(e) => (setThreshold(e.target.value), setOffset(0))} />
+        <span aria-hidden="true">%</span>
+        <span className="spacer" />
+        <span className="result-count queue-count" aria-live="polite">
+          {queue === null ? '…' : `${plural(queue.total, 'specimen')} to review`}
+        </span>
+      </div>
+      <div className="split-view relabel-view" onKeyDown={onKeyDown}>
+        <div className="relabel-list-wrap">
+          <ul id={LIST_ID} ref={listRef} className="relabel-list" role="listbox" aria-label="Specimens to review" tabIndex={0} aria-activedescendant={current ? `relabel-item-${current.id}` : undefined}>
+            {queue?.items.map((s, i) => (
+              <li
+                key={s.id}
+                id={`relabel-item-${s.id}`}
+                role="option"
+                aria-selected={i === cursor}
+                data-index={i}
+                data-specimen-id={s.id}
+                className={`relabel-item${i === cursor ? ' current' : ''}`}
+                onClick={() => (setCursor(i), focusList())}
+              >
+                <img src={imageUrl('thumb', s.id, catalogue.key)} alt="" />
+                <span className="relabel-item-text">
+                  <span className="relabel-item-name">{s.sampleCode ?? s.originalName}</span>
+                  <span className="small">
+                    <span className="label-text">{s.label ?? 'unlabeled'}</span> → <strong className="predicted-text">{s.predictedClass}</strong>
+                  </span>
+                  <span className="muted small">
+                    {formatPercent(s.confidence)} · loss {s.loss === null ? '—' : s.loss.toFixed(2)}
+                    {s.flagged ? ' · flagged' : ''}
+                  </span>
+                </span>
+              </li>
+            ))}
+          </ul>
+          {queue && queue.total === 0 ? <p className="muted empty-queue">The queue is empty: every misclassified or doubtful specimen of this model has been reviewed.</p> : null}
+          {queue && queue.total > PAGE ? (
+            <div className="pager">
+              <button type="button" disabled={offset === 0} onClick={() => (setOffset(Math.max(0, offset - PAGE)), setCursor(0))}>
+                Previous
+              </button>
+              <span className="muted small">
+                {offset + 1}–{Math.min(offset + PAGE, queue.total)} of {queue.total}
+              </span>
+              <button type="button" disabled={offset + PAGE >= queue.total} onClick={() => (setOffset(offset + PAGE), setCursor(0))}>
+                Next
+              </button>
+            </div>
+          ) : null}
+        </div>
+        <section className="relabel-current" aria-label="Specimen under review">
+          {current && queue ? (
+            <>
+              <img className="relabel-image" src={imageUrl('full', current.id, catalogue.key)} alt={`Photo of ${current.originalName}`} />
+              <div className="relabel-facts">
+                <h2 className="relabel-name" title={current.originalName}>
+                  {current.sampleCode ?? current.originalName}
+                </h2>
+                <p>
+                  Label{' '}
+                  <span className="chip current-label" style={{ '--chip': classColor(current.labelClassId) } as CSSProperties}>
+                    <span className="chip-text">{current.label ?? 'unlabeled'}</span>
+                  </span>{' '}
+                  · prediction{' '}
+                  <span className="chip current-prediction" style={{ '--chip': classColor(classId(current.predictedClass)) } as CSSProperties}>
+                    <span className="chip-text">{current.predictedClass}</span>
+                  </span>{' '}
+                  · {formatPercent(current.confidence)} sure · loss {current.loss === null ? '—' : current.loss.toFixed(3)}
+                  {current.split ? ` · ${current.split} split` : ''}
+                </p>
+                <ProbabilityBars classes={queue.classes} probabilities={current.probabilities} label={current.label} />
+                <div className="button-row relabel-actions">
+                  <button type="button" className="primary" disabled={busy} onClick={() => (void act('accept'), focusList())} aria-keyshortcuts="a">
+                    <kbd>a</kbd> Accept {current.predictedClass}
+                  </button>
+                  <button type="button" disabled={busy} onClick={() => (void act('keep'), focusList())} aria-keyshortcuts="k">
+                    <kbd>k</kbd> Keep {current.label ?? 'unlabeled'}
+                  </button>
+                  <button type="button" disabled={busy} onClick={() => (void act('flag'), focusList())} aria-keyshortcuts="f">
+                    <kbd>f</kbd> Flag for an expert
+                  </button>
+                  <button type="button" disabled={!lastOp} onClick={() => (void undo(), focusList())} aria-keyshortcuts="z">
+                    <kbd>z</kbd> Undo
+                  </button>
+                </div>
+                <p className="muted small undo-what">{lastOp ? `Last change: ${lastOp.description}` : 'Nothing to undo'}</p>
+                <History detail={detail} />
+              </div>
+            </>
+          ) : (
+            <p className="muted">{queue ? 'Nothing selected.' : ''}</p>
+          )}
+        </section>
+      </div>
+    </div>
+  );
+}
+
+function ProbabilityBars({ classes, probabilities, label }: { classes: string[]; probabilities: number[]; label: string | null }) {
+  const order = classes.map((c, i) => ({ c, p: probabilities[i] ?? 0 })).sort((a, b) => b.p - a.p);
+  return (
+    <table className="probability-bars" aria-label="Probability of each class">
+      <tbody>
+        {order.map(({ c, p }) => (
+          <tr key={c} data-class={c} className={label?.toLowerCase() === c.toLowerCase() ? 'is-label' : undefined}>
+            <th scope="row">{c}</th>
+            <td className="bar-cell">
+              <span className="bar" style={{ width: `${Math.max(0.5, p * 100)}%` }} />
+            </td>
+            <td className="num">{formatPercent(p)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function History({ detail }: { detail: SpecimenDetail | null }) {
+  if (!detail) return null;
+  return (
+    <section className="relabel-history" aria-label="Label history">
+      <h3>Label history</h3>
+      <ol className="history" reversed>
+        {[...detail.history].reverse().map((h) => (
+          <li key={h.id} data-source={h.source}>
+            <span className="history-change">
+              {h.from === h.to ? <>{h.to ?? 'unlabeled'} (unchanged)</> : <>{h.from ?? 'unlabeled'} → {h.to ?? 'unlabeled'}</>}
+            </span>
+            <span className="muted small">
+              {h.description} · {formatTime(h.at)}
+            </span>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
