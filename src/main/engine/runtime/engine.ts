@@ -4,7 +4,7 @@
 // state is always that after a whole chunk.
 import type { Worker } from 'node:worker_threads';
 import type { ChunkData, ChunkResult, EngineInit, EngineReady, FromWorker, StateSnapshot, ToWorker } from './protocol';
-import { startEngineWorker } from './worker-url';
+import { startWorker } from '../../worker-entry';
 
 export class EngineCancelledError extends Error {
   constructor() {
@@ -54,7 +54,7 @@ export class TrainingEngine {
 
   /** Starts a worker, builds the graphs, creates the sessions (CUDA first, then CPU) and loads the state. */
   static async start(init: EngineInit): Promise<TrainingEngine> {
-    const worker = startEngineWorker();
+    const worker = startWorker(import.meta.url, './worker.ts', 'engine-worker.js');
     try {
       let onMessage: ((msg: FromWorker) => void) | undefined;
       let onError: ((err: Error) => void) | undefined;

@@ -25,7 +25,7 @@ export interface CreatedSession {
   skipped: { provider: ExecutionProvider; reason: string }[];
 }
 
-export const CUDA_INSTALL_HINT = 'reinstall onnxruntime-node with `npm install onnxruntime-node --onnxruntime-node-install=cuda12` on a machine with CUDA 12';
+export const CUDA_INSTALL_HINT = 'on a machine with CUDA 12 and cuDNN 9, run `npm run gpu:install-cuda` once';
 
 /** Why the CUDA EP cannot be used, or null if its provider library is present. */
 export function cudaUnavailableReason(): string | null {
