@@ -1,7 +1,7 @@
 // `npm run e2e`: builds both sides (main with esbuild, renderer with Vite), then runs test/e2e/*.test.ts with
 // node:test through tsx. The tests start the built harness and drive Debian's Chromium (CHROMIUM_PATH, else
 // /usr/bin/chromium) with playwright-core; screenshots go to e2e-screenshots/.
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -14,6 +14,8 @@ run(process.execPath, ['scripts/build.mjs']);
 run(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn']);
 
 const args = process.argv.slice(2);
+// A full run starts from an empty screenshot folder, so no picture of an older page is left to mislead.
+if (args.length === 0) rmSync('e2e-screenshots', { recursive: true, force: true });
 const files = args.length ? args : readdirSync('test/e2e').filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test/e2e', f));
 // One file at a time: each starts its own harness and browser, and the machine may have two cores.
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit' });

@@ -87,7 +87,7 @@ test('50k specimens: only the visible rows exist, and End jumps to the last one 
   const offsets = pageRequests.map((body) => (JSON.parse(body) as { offset: number }).offset);
   assert.ok(offsets.length <= 8, `pages requested: ${offsets.join(', ')}`);
   assert.ok(offsets.every((o) => o === 0 || o >= N - 1000), `only the first and the last pages: ${offsets.join(', ')}`);
-  await screenshot(page, '12-catalogue-50k');
+  await screenshot(page, '13-catalogue-50k');
 
   // Wheel scrolling keeps the DOM windowed too.
   await page.mouse.move(600, 400);

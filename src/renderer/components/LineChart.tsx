@@ -23,8 +23,8 @@ interface Props {
   xLabel: string;
 }
 
-const W = 460;
-const H = 200;
+const W = 600;
+const H = 170;
 const PAD = { left: 46, right: 12, top: 12, bottom: 30 };
 
 function niceTicks(min: number, max: number, count: number): number[] {
@@ -49,6 +49,7 @@ export function LineChart({ label, series, xMax, yMin, yMax, formatY, mark, xLab
   const yTicks = niceTicks(lo, hi, 4);
   return (
     <figure className="line-chart">
+      <div className="chart-title">{label}</div>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
         {yTicks.map((t) => (
           <g key={`y${t}`}>
@@ -71,7 +72,8 @@ export function LineChart({ label, series, xMax, yMin, yMax, formatY, mark, xLab
         {mark ? (
           <g className="kept-mark">
             <line x1={x(mark.x)} x2={x(mark.x)} y1={PAD.top} y2={H - PAD.bottom} />
-            <text x={x(mark.x) + 4} y={PAD.top + 10} className="tick">
+            {/* Near the right edge the label goes on the line's left, so it is never cut off. */}
+            <text x={x(mark.x) + (x(mark.x) > W * 0.75 ? -4 : 4)} y={PAD.top + 10} className="tick" textAnchor={x(mark.x) > W * 0.75 ? 'end' : 'start'}>
               {mark.label}
             </text>
           </g>

@@ -130,8 +130,7 @@ export function BatchPage() {
             </div>
             <label htmlFor="batch-review">Review below</label>
             <span className="inline-number">
-              <input id="batch-review" className="pct" type="number" min={0} max={100} value={review} onChange={(e) => setReview(e.target.value)} /> % confidence: marked
-              for review (sorted into _review)
+              <input id="batch-review" className="pct" type="number" min={0} max={100} value={review} onChange={(e) => setReview(e.target.value)} /> % confidence (those go to _review)
             </span>
             <label htmlFor="batch-size">Batch size</label>
             <input id="batch-size" className="pct" type="number" min={1} max={256} value={batch} onChange={(e) => setBatch(e.target.value)} />

@@ -162,7 +162,7 @@ export function RelabelPage() {
                 aria-selected={i === cursor}
                 data-index={i}
                 data-specimen-id={s.id}
-                className={`relabel-item${i === cursor ? ' current' : ''}`}
+                className={`relabel-item${i === cursor ? ' is-current' : ''}`}
                 onClick={() => (setCursor(i), focusList())}
               >
                 <img src={imageUrl('thumb', s.id, catalogue.key)} alt="" />

@@ -412,8 +412,8 @@ function Curves({ epochs, trace, total }: { epochs: readonly EpochMetrics[]; tra
   return (
     <div className="curves">
       <div className="chart-pair">
-        <LineChart label="Loss per epoch" series={loss} xMax={total} yMin={0} formatY={(y) => y.toFixed(2)} mark={mark} xLabel="epoch" />
-        <LineChart label="Accuracy per epoch" series={accuracy} xMax={total} yMin={0} yMax={1} formatY={(y) => `${Math.round(y * 100)}%`} mark={mark} xLabel="epoch" />
+        <LineChart label="Loss" series={loss} xMax={total} yMin={0} formatY={(y) => y.toFixed(2)} mark={mark} xLabel="epoch" />
+        <LineChart label="Accuracy" series={accuracy} xMax={total} yMin={0} yMax={1} formatY={(y) => `${Math.round(y * 100)}%`} mark={mark} xLabel="epoch" />
       </div>
       <p className="kept-line" aria-live="polite">
         {kept ? (
