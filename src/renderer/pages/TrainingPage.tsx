@@ -352,7 +352,8 @@ function LiveRun({ job, onReport }: { job: TrainJob; onReport(): void }) {
       {r && job.status === 'completed' ? (
         <div className="run-result">
           <p className="ok-text result-line">
-            Model saved: test accuracy {r.test ? formatPercent(r.test.accuracy) : '—'}, macro F1 {r.test ? r.test.macro_f1.toFixed(3) : '—'} on {r.provider.toUpperCase()}
+            Model saved: test accuracy {r.test ? formatPercent(r.test.accuracy) : '—'}, macro F1 {r.test ? r.test.macro_f1.toFixed(3) : '—'}
+            {r.test ? ` on the run's ${r.test.confusion.flat().reduce((a, b) => a + b, 0)} test photos` : ''}, trained on {r.provider.toUpperCase()}
             {r.resumedFrom ? `, resumed at epoch ${r.resumedFrom.epoch + 1}` : ''}.
           </p>
           <p className="muted small path">{r.modelPath}</p>
