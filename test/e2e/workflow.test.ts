@@ -373,7 +373,7 @@ test('relabel: a accepts the prediction, z undoes it, both in the label history;
   await page.keyboard.press('a');
   await page.locator('.notice', { hasText: `Accept the prediction ${predicted}` }).waitFor();
   await page.locator('.queue-count', { hasText: `${before - 1} specimen` }).waitFor();
-  await page.locator('.undo-what', { hasText: `Last change: accept the prediction ${predicted}` }).waitFor();
+  await page.locator('.undo-what', { hasText: `z would undo: accept the prediction ${predicted}` }).waitFor();
   const labelOf = () => readDb((db) => (db.prepare('SELECT c.name FROM specimens s LEFT JOIN classes c ON c.id = s.label_class_id WHERE s.id = ?').get(id) as { name: string | null }).name);
   assert.equal(labelOf(), predicted);
   assert.deepEqual(
@@ -475,6 +475,55 @@ test('catalogue detail: the CBAM attention overlay of the MA-ViT model; the pred
   await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
   await screenshot(page, '12-shortcuts');
   await page.keyboard.press('Escape');
+});
+
+test('training: a second run stopped mid-way resumes from its checkpoint; two models side by side in Reports', async () => {
+  await page.getByRole('link', { name: 'Training' }).click();
+  const outDir = await page.locator('#train-out').inputValue();
+  const first = readDb((db) => (db.prepare('SELECT out_dir AS outDir FROM training_runs WHERE id = 1').get() as { outDir: string }).outDir);
+  assert.notEqual(outDir, first, 'a fresh folder is suggested after a run, so the next one never overwrites its model');
+  // The trial settings are kept from the first run; more epochs leave room to stop in the middle.
+  assert.equal(await page.locator('#train-size').inputValue(), '32');
+  await page.locator('#train-epochs').fill('12');
+  await page.locator('#train-variant').selectOption('vit-weighted');
+  await page.getByRole('button', { name: 'Start training' }).click();
+  // Stop once the first epoch is in (its row, and the trainer on the second).
+  await page.locator('.train-status .phase', { hasText: /Epoch ([2-9]|1[01]) of 12/ }).waitFor({ timeout: 600_000 });
+  await page.getByRole('button', { name: 'Stop (resumable)' }).click();
+  await page.locator('#train-live-title', { hasText: 'Stopped run' }).waitFor({ timeout: 300_000 });
+  const stopped = await page.locator('.epochs-table tbody tr').count();
+  assert.ok(stopped >= 1 && stopped < 12, `stopped after ${stopped} epochs`);
+  await page.locator('.live-run').scrollIntoViewIfNeeded();
+  await screenshot(page, '14-training-stopped');
+  const row = page.locator('.runs-table tr[data-run="2"]');
+  await row.locator('.run-status', { hasText: 'cancelled' }).waitFor();
+  await row.getByRole('button', { name: 'Resume' }).click();
+  // Live: the resumed run is training again, with the epochs from before the stop on its curves.
+  await page.locator('.train-status .phase', { hasText: /^Epoch/ }).waitFor({ timeout: 600_000 });
+  await page.locator('.live-run').scrollIntoViewIfNeeded();
+  await screenshot(page, '15-training-live');
+  await page.locator('.result-line', { hasText: `resumed at epoch ${stopped + 1}` }).waitFor({ timeout: 600_000 });
+  assert.equal(await page.locator('.epochs-table tbody tr').count(), 12, 'the curves carry the epochs from before the stop');
+  const runs = readDb((db) => db.prepare('SELECT id, status, variant FROM training_runs ORDER BY id').all());
+  assert.deepEqual(runs, [
+    { id: 1, status: 'completed', variant: 'mavit' },
+    { id: 2, status: 'completed', variant: 'vit-weighted' },
+  ]);
+
+  await page.getByRole('button', { name: 'Open the report' }).click();
+  const models = readDb((db) => db.prepare('SELECT id, run_id AS runId FROM models ORDER BY run_id').all()) as { id: string; runId: number }[];
+  await page.locator('#report-model').selectOption(models[1]!.id);
+  await page.locator('#report-compare').selectOption(models[0]!.id);
+  const columns = page.locator('.report-columns.compare .model-report');
+  await columns.nth(1).waitFor();
+  await columns.nth(0).getByRole('button', { name: 'Evaluate on the test split' }).click();
+  await columns.nth(0).locator('.per-class-table tbody tr').nth(6).waitFor({ timeout: 300_000 });
+  await columns.nth(1).locator('.per-class-table tbody tr').nth(6).waitFor();
+  assert.equal(await columns.nth(0).getAttribute('data-model'), models[1]!.id);
+  assert.equal(await columns.nth(1).getAttribute('data-model'), models[0]!.id);
+  await page.setViewportSize({ width: 1400, height: 1100 });
+  await screenshot(page, '16-reports-compare');
+  await page.setViewportSize({ width: 1400, height: 880 });
 });
 
 test('no CSP violations, page errors or failed requests during the whole flow', async () => {

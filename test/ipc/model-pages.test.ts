@@ -281,4 +281,9 @@ test('train job: a tiny real run streams epochs, cancels, resumes in the same fo
   assert.equal(run.kept?.epoch, result.best?.epoch);
   assert.ok(run.kept?.reason.startsWith(result.best!.reason), `${run.kept?.reason} / ${result.best?.reason}`);
   assert.ok((await t.call('models.list', {})).models.some((m) => m.id === result.modelId && m.runId === runId));
+
+  // The folder now holds a finished run's model: a new run there is refused rather than overwriting it.
+  const taken = expectError(await t.core.handleRequest('jobs.start', { kind: 'train', params: { ...params, epochs: 1 } }));
+  assert.equal(taken.code, 'conflict');
+  assert.match(taken.message, /holds a finished run's model\.onnx/);
 });

@@ -72,6 +72,10 @@ export function jobDefinitions(session: CatalogueSession): JobDefinitions {
         if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new IpcError('invalid-request', `${out} is a file; the output must be a folder`);
         const weights = weightsFor(params);
         if (weights !== null && !fs.existsSync(weights)) throw new IpcError('not-found', `${weights}: no such weights file`);
+        // A finished run's folder holds a model the catalogue refers to: a new run there would overwrite it.
+        if (!params.restart && fs.existsSync(path.join(out, 'model.onnx')) && !fs.existsSync(path.join(out, CHECKPOINT_FILE))) {
+          throw new IpcError('conflict', `${out} holds a finished run's model.onnx; choose another output folder (or restart there to replace it)`);
+        }
       },
       async run(params, ctx) {
         const db = session.requireDb();

@@ -153,7 +153,7 @@ export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClo
               ) : null}
               {overlay && attention ? (
                 <span className="attention-legend small">
-                  <span className="legend-ramp" aria-hidden="true" /> where the CBAM gate lets the image through, low → high ({attention.map.length ? `${Math.min(...attention.map).toFixed(2)}–${Math.max(...attention.map).toFixed(2)}` : ''}) over the
+                  <span className="legend-ramp" aria-hidden="true" /> where the CBAM gate lets the image through, low → high ({attention.map.length ? `${Math.min(...attention.map).toFixed(3)}–${Math.max(...attention.map).toFixed(3)}` : ''}) over the
                   centre square the model sees; it predicts <strong>{attention.predictedClass}</strong> ({formatPercent(attention.confidence)})
                 </span>
               ) : null}

@@ -229,7 +229,7 @@ export function RelabelPage() {
                     <kbd>z</kbd> Undo
                   </button>
                 </div>
-                <p className="muted small undo-what">{lastOp ? `Last change: ${lastOp.description}` : 'Nothing to undo'}</p>
+                <p className="muted small undo-what">{lastOp ? `z would undo: ${lastOp.description}` : 'Nothing to undo'}</p>
                 <History detail={detail} />
               </div>
             </>

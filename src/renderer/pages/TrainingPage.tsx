@@ -2,7 +2,7 @@
 // photos per class under "Quick trial run"), start / cancel / resume, live loss and validation-accuracy curves
 // with an ETA, which checkpoint is kept and why, and the catalogue's past runs. The run itself is the `train`
 // job (the real trainer, in the engine's worker); the curves come from its progress and from runs.get.
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { EpochMetrics, JobInfo, ResponseOf, RunSummary, TrainParamsInput } from '../../shared/ipc';
 import { keptCheckpoint } from '../../shared/training';
 import { useApp } from '../app/state';
@@ -79,28 +79,46 @@ function toParams(f: Form, d: Defaults): TrainParamsInput | string {
   };
 }
 
+/** The form outlives a visit to another page (the page unmounts): a trial set up once stays set up. */
+let remembered: { catalogueKey: string; form: Form; suggested: string | null } | null = null;
+
 export function TrainingPage() {
   const { catalogue, version, jobs, trackJob, notify } = useApp();
   const [defaults, setDefaults] = useState<Defaults | null>(null);
-  const [form, setForm] = useState<Form | null>(null);
+  const keep = remembered && remembered.catalogueKey === catalogue?.key ? remembered : null;
+  const [form, setForm] = useState<Form | null>(keep?.form ?? null);
   const [runs, setRuns] = useState<RunSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
   const [shownRun, setShownRun] = useState<number | null>(null);
+  const suggested = useRef<string | null>(keep?.suggested ?? null);
+  useEffect(() => {
+    if (form && catalogue) remembered = { catalogueKey: catalogue.key, form, suggested: suggested.current };
+  }, [form, catalogue]);
 
+  // After every change (a run finished, say) a fresh folder is suggested, so the next run never lands on the
+  // last one's model; a folder the user typed is kept.
   useEffect(() => {
     let live = true;
     call('training.defaults', {})
       .then((d) => {
         if (!live) return;
         setDefaults(d);
-        setForm((f) => f ?? formFromDefaults(d));
+        const previous = suggested.current;
+        suggested.current = d.outDir;
+        setForm((f) => (f === null ? formFromDefaults(d) : f.outDir === previous ? { ...f, outDir: d.outDir } : f));
       })
       .catch((err: unknown) => live && setError(errorMessage(err)));
     return () => {
       live = false;
     };
-  }, []);
+  }, [version]);
+  const trainJobs = [...jobs.values()].filter((j): j is TrainJob => j.kind === 'train');
+  const running = trainJobs.find((j) => j.status === 'running');
+  const latest = running ?? trainJobs.at(-1);
+  // The list follows a running job too: its row appears, and its epochs and status change as it goes.
+  const runningKey = running ? `${running.id}:${running.progress?.runId ?? ''}:${running.progress?.epochsDone.length ?? 0}` : '';
+
   useEffect(() => {
     let live = true;
     call('runs.list', {})
@@ -109,11 +127,7 @@ export function TrainingPage() {
     return () => {
       live = false;
     };
-  }, [version]);
-
-  const trainJobs = [...jobs.values()].filter((j): j is TrainJob => j.kind === 'train');
-  const running = trainJobs.find((j) => j.status === 'running');
-  const latest = running ?? trainJobs.at(-1);
+  }, [version, runningKey]);
 
   if (!catalogue) return null;
   if (error) return <div className="page page-padded error-text">{error}</div>;
@@ -274,7 +288,7 @@ export function TrainingPage() {
                     <td>{r.id}</td>
                     <td>{formatTime(r.createdAt)}</td>
                     <td>
-                      {VARIANT_LABELS[r.variant]?.split(' (')[0] ?? r.variant} · {r.backbone} · {r.settings.imageSize} px
+                      {VARIANT_LABELS[r.variant]?.split(' (')[0] ?? r.variant} · {BACKBONE_LABELS[r.backbone]?.split(' ')[0] ?? r.backbone} · {r.settings.imageSize} px
                     </td>
                     <td className="num">
                       {r.epochsDone} / {r.settings.epochs}
@@ -286,15 +300,17 @@ export function TrainingPage() {
                     <td className="path" title={r.outDir}>
                       {r.outDir}
                     </td>
-                    <td className="row-actions">
-                      <button type="button" className="link" onClick={() => setShownRun(r.id)}>
-                        Curves
-                      </button>
-                      {r.resumable && !running ? (
-                        <button type="button" onClick={() => resume(r)}>
-                          Resume
+                    <td>
+                      <div className="row-actions">
+                        <button type="button" className="link" onClick={() => setShownRun(r.id)}>
+                          Curves
                         </button>
-                      ) : null}
+                        {r.resumable && !running ? (
+                          <button type="button" onClick={() => resume(r)}>
+                            Resume
+                          </button>
+                        ) : null}
+                      </div>
                     </td>
                   </tr>
                 );
