@@ -36,8 +36,8 @@ export function cbamParams(c: CbamConfig): ParamSpec[] {
   ];
 }
 
-function gate(c: CbamConfig, x: Tensor, z: Tensor): Tensor {
-  const a = op.sigmoid(z);
+/** Applies an attention map a = σ(z) (the sigmoid is taken once by the caller, as the spatial map is also an output). */
+function gate(c: CbamConfig, x: Tensor, a: Tensor): Tensor {
   return op.mul(x, c.gate === 'plain' ? a : op.scale(a, 2));
 }
 
@@ -50,8 +50,9 @@ export function cbamForward(c: CbamConfig, P: ReadonlyMap<string, Tensor>, x: Te
   // Both pooled vectors go through the MLP as one [2B, C] batch: same result, one GEMM per layer.
   const pooled = mlp(op.concat([op.globalAvgPool(x), op.globalMaxPool(x)], 0));
   const zc = op.add(op.slice(pooled, { axes: [0], starts: [0], ends: [b] }), op.slice(pooled, { axes: [0], starts: [b], ends: [2 * b] }));
-  const x1 = gate(c, x, op.reshape(zc, [b, ch, 1, 1]));
+  const x1 = gate(c, x, op.sigmoid(op.reshape(zc, [b, ch, 1, 1])));
   const maps = op.concat([op.reduceMean(x1, [1], true), op.reduceMax(x1, 1, true)], 1);
   const zs = op.conv2d(maps, p('cbam.spatial.conv.weight'), p('cbam.spatial.conv.bias'), { pad: (c.kernel - 1) / 2 });
-  return { out: gate(c, x1, zs), spatialAttention: op.sigmoid(zs) };
+  const spatialAttention = op.sigmoid(zs);
+  return { out: gate(c, x1, spatialAttention), spatialAttention };
 }

@@ -120,7 +120,12 @@ export function vitForward(c: VitConfig, P: ReadonlyMap<string, Tensor>, images:
   };
   const p = (name: string) => requireParam(P, name);
 
-  for (let i = 0; i < c.depth; i++) {
+  // Forward-only graphs run the last block for the class token alone (below): its attention still reads the
+  // keys and values of every token, but only token 0's output reaches the head, so the last block's query,
+  // projection and MLP are computed for one row per image instead of T (≈ 6 % of ViT-Ti's FLOPs). Training
+  // keeps the plain form (same function; the training graph is left as it was measured).
+  const fullBlocks = ctx.training ? c.depth : c.depth - 1;
+  for (let i = 0; i < fullBlocks; i++) {
     const pre = `blocks.${i}`;
     const h = op.layerNorm(x, p(`${pre}.norm1.weight`), p(`${pre}.norm1.bias`), c.lnEps);
     const qkv = op.linear(h, p(`${pre}.attn.qkv.weight`), p(`${pre}.attn.qkv.bias`));
@@ -137,8 +142,30 @@ export function vitForward(c: VitConfig, P: ReadonlyMap<string, Tensor>, images:
     const mlp = op.linear(op.gelu(op.linear(h2, p(`${pre}.mlp.fc1.weight`), p(`${pre}.mlp.fc1.bias`))), p(`${pre}.mlp.fc2.weight`), p(`${pre}.mlp.fc2.bias`));
     x = residual(x, mlp, 2 * i + 1);
   }
+  const classToken = (x2: Tensor) => op.reshape(op.slice(op.reshape(x2, [b, t, x2.shape[1]!]), { axes: [1], starts: [0], ends: [1] }), [b, x2.shape[1]!]);
+  let clsTok: Tensor;
+  if (fullBlocks === c.depth) {
+    clsTok = classToken(x);
+  } else {
+    // The last block for the class token only (no DropPath: forward-only graphs never drop).
+    const pre = `blocks.${c.depth - 1}`;
+    const h = op.layerNorm(x, p(`${pre}.norm1.weight`), p(`${pre}.norm1.bias`), c.lnEps);
+    const w = p(`${pre}.attn.qkv.weight`);
+    const bias = p(`${pre}.attn.qkv.bias`);
+    // Keys and values of every token from the [k; v] rows of qkv; the query of the class token from the q rows.
+    const rows = (t2: Tensor, from: number, to: number) => op.slice(t2, { axes: [0], starts: [from], ends: [to] });
+    const kv = op.linear(h, rows(w, d, 3 * d), rows(bias, d, 3 * d));
+    const [k2, v2] = op.split(kv, 1, [d, d]) as [Tensor, Tensor];
+    const kT = op.transpose(op.reshape(k2, [b, t, heads, hd]), [0, 2, 3, 1]);
+    const v = op.transpose(op.reshape(v2, [b, t, heads, hd]), [0, 2, 1, 3]);
+    const q = op.scale(op.reshape(op.linear(classToken(h), rows(w, 0, d), rows(bias, 0, d)), [b, heads, 1, hd]), 1 / Math.sqrt(hd));
+    const attn = op.softmax(op.matmul(q, kT), -1);
+    const o = op.reshape(op.matmul(attn, v), [b, d]);
+    const x1 = op.add(classToken(x), op.linear(o, p(`${pre}.attn.proj.weight`), p(`${pre}.attn.proj.bias`)));
+    const h2 = op.layerNorm(x1, p(`${pre}.norm2.weight`), p(`${pre}.norm2.bias`), c.lnEps);
+    clsTok = op.add(x1, op.linear(op.gelu(op.linear(h2, p(`${pre}.mlp.fc1.weight`), p(`${pre}.mlp.fc1.bias`))), p(`${pre}.mlp.fc2.weight`), p(`${pre}.mlp.fc2.bias`)));
+  }
   // Only the class token reaches the head, so the final norm runs on it alone (LayerNorm is per token).
-  const clsTok = op.reshape(op.slice(op.reshape(x, [b, t, d]), { axes: [1], starts: [0], ends: [1] }), [b, d]);
   const normed = op.layerNorm(clsTok, p('norm.weight'), p('norm.bias'), c.lnEps);
   return op.linear(normed, p('head.weight'), p('head.bias'));
 }
