@@ -425,7 +425,8 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       best,
       validation: valReport,
       test: testReport,
-      timing: { train_seconds: trainSeconds, train_images_per_second: trainImagesPerSecond, finished_at: finishedAt },
+      // train_seconds: inside the engine's train chunks only; wall_seconds: this process, preparation and validation included.
+      timing: { train_seconds: trainSeconds, train_images_per_second: trainImagesPerSecond, wall_seconds: (performance.now() - sessionStart) / 1000, finished_at: finishedAt },
     };
     const tmp = `${f.report}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
