@@ -256,9 +256,10 @@ function BatchJob({ job }: { job: ClassifyJob }) {
                 {r.report ? (
                   <>
                     <td className="num">{formatCount(m?.support ?? 0)}</td>
-                    <td className="num">{m ? m.precision.toFixed(3) : '—'}</td>
-                    <td className="num">{m ? m.recall.toFixed(3) : '—'}</td>
-                    <td className="num">{m ? m.f1.toFixed(3) : '—'}</td>
+                    {/* Undefined ratios (nothing predicted as the class, or no photo of it) show a dash, not 0. */}
+                    <td className="num">{m && (r.predicted[c] ?? 0) > 0 ? m.precision.toFixed(3) : '—'}</td>
+                    <td className="num">{m && m.support > 0 ? m.recall.toFixed(3) : '—'}</td>
+                    <td className="num">{m && (m.support > 0 || (r.predicted[c] ?? 0) > 0) ? m.f1.toFixed(3) : '—'}</td>
                   </>
                 ) : null}
               </tr>
