@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseCsv } from '../../src/main/jobs/classify/csv';
 import { classifyFolder } from '../../src/main/jobs/classify/classify';
 import { OnnxClassifier } from '../../src/main/jobs/inference/classifier';
-import { openDatabase } from '../../src/main/catalogue';
+import { getModel, openDatabase, registerModel } from '../../src/main/catalogue';
 import { MINERALS7, tempDir } from '../helpers/fs';
 import { makeTinyClassifier } from '../helpers/model';
 import { makeJpeg } from '../helpers/images';
@@ -216,4 +216,14 @@ test('orelab export writes the same predictions, metrics and confusion files fro
   const unknown = runOrelab(['export', 'metrics', '--db', db, '--model', 'ffff', '--csv', path.join(dir, 'x.csv')]);
   assert.equal(unknown.status, 1);
   assert.match(unknown.stderr, /no model "ffff" in the catalogue; known: /);
+});
+
+test('a model id prefix that matches two models is refused, naming both', () => {
+  const dir = tempDir();
+  const db = openDatabase(path.join(dir, 'c.sqlite'));
+  for (const id of ['abcd1111', 'abcd2222']) registerModel(db, { id, path: `/m/${id}.onnx`, runId: null, name: id, classes: ['a', 'b'], metadata: {} });
+  assert.equal(getModel(db, 'abcd1')!.id, 'abcd1111');
+  assert.throws(() => getModel(db, 'abcd'), /"abcd" matches 2 models \(abcd1111, abcd2222\)/);
+  assert.equal(getModel(db, 'ffff'), undefined);
+  db.close();
 });

@@ -28,8 +28,16 @@ export function listModels(db: Db): ModelRecord[] {
   return rows.map((r) => ({ ...r, classes: JSON.parse(r.classes) as string[], metadata: JSON.parse(r.metadata) as Record<string, string> }));
 }
 
+export class ModelReferenceError extends Error {}
+
+/** A model by its id or a unique prefix of it; an ambiguous prefix is an error naming the candidates. */
 export function getModel(db: Db, id: string): ModelRecord | undefined {
-  return listModels(db).find((m) => m.id === id || m.id.startsWith(id));
+  const models = listModels(db);
+  const exact = models.find((m) => m.id === id);
+  if (exact) return exact;
+  const matches = models.filter((m) => m.id.startsWith(id));
+  if (matches.length > 1) throw new ModelReferenceError(`"${id}" matches ${matches.length} models (${matches.map((m) => m.id).join(', ')}); give more of the id`);
+  return matches[0];
 }
 
 export interface PredictionInput {

@@ -2,7 +2,7 @@
 // them to a code the renderer can act on and keeps their message, which is written for the user.
 import type { z } from 'zod';
 import type { IpcErrorCode, IpcErrorInfo, IpcIssue } from '../../shared/ipc';
-import { ClassError, CatalogueVersionError, SpecimenReferenceError, LabelTargetError } from '../catalogue';
+import { ClassError, CatalogueVersionError, SpecimenReferenceError, LabelTargetError, ModelReferenceError } from '../catalogue';
 import { JobBusyError } from '../jobs/manager';
 
 export class IpcError extends Error {
@@ -39,6 +39,7 @@ export function toIpcError(err: unknown): IpcError {
   if (err instanceof JobBusyError) return new IpcError('busy', err.message);
   if (err instanceof ClassError || err instanceof LabelTargetError) return new IpcError('conflict', err.message);
   if (err instanceof SpecimenReferenceError) return new IpcError('not-found', err.message);
+  if (err instanceof ModelReferenceError) return new IpcError('invalid-request', err.message);
   if (err instanceof CatalogueVersionError) return new IpcError('conflict', err.message);
   if (err instanceof RangeError) {
     return new IpcError(/^no specimen/.test(err.message) ? 'not-found' : 'invalid-request', err.message);
