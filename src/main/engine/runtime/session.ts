@@ -12,6 +12,12 @@ export interface SessionOptions {
   providers?: readonly ExecutionProvider[];
   /** CPU intra-op threads (default: ORT's choice, one per core). */
   intraOpThreads?: number;
+  /**
+   * Whether idle intra-op threads spin waiting for the next parallel op (ORT's default) or sleep. Spinning
+   * saves a wake-up per op on an idle machine, but on a busy one it burns the time slices the other threads
+   * of the same op need, and several sessions side by side spin against each other.
+   */
+  spinning?: boolean;
   /** Where ORT should write the optimized graph (for inspecting fusions). */
   optimizedModelPath?: string;
   enableProfiling?: boolean;
@@ -49,6 +55,7 @@ function ortOptions(provider: ExecutionProvider, options: SessionOptions): ort.I
     graphOptimizationLevel: 'all',
     ...(options.intraOpThreads !== undefined ? { intraOpNumThreads: options.intraOpThreads, interOpNumThreads: 1 } : {}),
     executionMode: 'sequential',
+    ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     ...(options.optimizedModelPath ? { optimizedModelFilePath: options.optimizedModelPath } : {}),
     ...(options.enableProfiling ? { enableProfiling: true, profileFilePrefix: options.profilePrefix ?? 'orelab-profile' } : {}),
     logSeverityLevel: 3,

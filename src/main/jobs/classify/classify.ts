@@ -32,6 +32,8 @@ export interface BatchClassifier {
   readonly preprocessing: PreprocessSpec;
   /** Largest batch one call accepts. */
   readonly maxBatch: number;
+  /** Calls that can run at once (e.g. one per inference worker); default 1. */
+  readonly concurrency?: number;
   /** `images` holds `count` images [3, S, S]; returns count × C probabilities. */
   classify(images: Float32Array, count: number): Promise<Float32Array>;
   /** How the model is recorded in a catalogue that receives its predictions. */
@@ -207,26 +209,35 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
     progress();
   };
 
+  // Up to `concurrency` batches are in inference at once (one per worker) while the next one fills; their
+  // results are recorded strictly in batch order.
+  const concurrency = Math.max(1, classifier.concurrency ?? 1);
   let batch: Decoded[] = [];
-  let inflight: Promise<void> = Promise.resolve();
+  const inflight: Promise<void>[] = [];
+  let recorded: Promise<void> = Promise.resolve();
   const dispatch = async () => {
     const current = batch;
     batch = [];
-    await inflight;
-    const run = async () => {
+    while (inflight.length >= concurrency) await inflight.shift();
+    const compute = async (): Promise<Float32Array> => {
       const fresh = current.filter((d) => !d.resumed);
-      let computed: Float32Array = new Float32Array(0);
-      if (fresh.length) {
-        const images = new Float32Array(fresh.length * perImage);
-        fresh.forEach((d, i) => writeNormalizedChw(d.pixels!, s, IDENTITY, classifier.preprocessing, images, i * perImage));
-        computed = await classifier.classify(images, fresh.length);
-      }
+      if (!fresh.length) return new Float32Array(0);
+      const images = new Float32Array(fresh.length * perImage);
+      fresh.forEach((d, i) => writeNormalizedChw(d.pixels!, s, IDENTITY, classifier.preprocessing, images, i * perImage));
+      return classifier.classify(images, fresh.length);
+    };
+    const computed = compute();
+    const done = Promise.all([computed, recorded]).then(([probs]) => {
       // Batch order is kept: resumed photos carry their earlier probabilities, fresh ones take theirs in turn.
       let next = 0;
-      const probabilities = current.map((d) => d.resumed?.probabilities ?? Array.from(computed.subarray(next * classes.length, ++next * classes.length)));
-      await finishBatch(current, probabilities);
-    };
-    inflight = run();
+      const probabilities = current.map((d) => d.resumed?.probabilities ?? Array.from(probs.subarray(next * classes.length, ++next * classes.length)));
+      return finishBatch(current, probabilities);
+    });
+    // Awaited below or by the next dispatch; this only keeps a failure from counting as unhandled meanwhile.
+    done.catch(() => undefined);
+    computed.catch(() => undefined);
+    recorded = done;
+    inflight.push(done);
   };
 
   for await (const item of decodeAhead(root, sortRoot, done, labelOf, classifier.preprocessing, batchSize + (options.decodeConcurrency ?? 3), options.decodeConcurrency ?? 3, options.signal)) {
@@ -245,7 +256,7 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
   }
   if (options.signal?.aborted) cancelled = true;
   if (batch.length) await dispatch();
-  await inflight;
+  while (inflight.length) await inflight.shift();
   if (csvOut) await new Promise<void>((resolve) => csvOut!.end(resolve));
 
   const labeled = outcomes.filter((o) => o.label !== null);

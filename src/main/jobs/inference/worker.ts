@@ -20,6 +20,9 @@ async function handle(msg: ToInferenceWorker): Promise<void> {
     const file = readModelFile(msg.modelPath);
     names = { input: file.metadata.input, probabilities: file.metadata.outputs.probabilities, attention: file.metadata.outputs.attention };
     const created = await createSession(file.bytes, {
+      // No spinning: the classifier runs two sessions side by side (classifier.ts), next to image decoding;
+      // spinning threads would take the cores from each other (measured in docs/ENGINE.md).
+      spinning: false,
       ...(msg.providers ? { providers: msg.providers } : {}),
       ...(msg.intraOpThreads ? { intraOpThreads: msg.intraOpThreads } : {}),
     });
