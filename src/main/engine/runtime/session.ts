@@ -18,6 +18,12 @@ export interface SessionOptions {
    * of the same op need, and several sessions side by side spin against each other.
    */
   spinning?: boolean;
+  /**
+   * ORT's graph optimisation level (default 'all'). 'extended' leaves out only the layout pass (NCHWc), which
+   * for ViT/MA-ViT touches one node: CBAM's 2→1-channel spatial conv, whose single output channel NCHWc pads
+   * to a block of 16 (16× the work, plus reorders back to NCHW).
+   */
+  optimizationLevel?: 'extended' | 'all';
   /** Where ORT should write the optimized graph (for inspecting fusions). */
   optimizedModelPath?: string;
   enableProfiling?: boolean;
@@ -52,7 +58,7 @@ export function cudaUnavailableReason(): string | null {
 function ortOptions(provider: ExecutionProvider, options: SessionOptions): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: options.optimizationLevel ?? 'all',
     ...(options.intraOpThreads !== undefined ? { intraOpNumThreads: options.intraOpThreads, interOpNumThreads: 1 } : {}),
     executionMode: 'sequential',
     ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),

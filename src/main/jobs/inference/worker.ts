@@ -23,6 +23,9 @@ async function handle(msg: ToInferenceWorker): Promise<void> {
       // No spinning: the classifier runs two sessions side by side (classifier.ts), next to image decoding;
       // spinning threads would take the cores from each other (measured in docs/ENGINE.md).
       spinning: false,
+      // Without NCHWc the CBAM conv runs as one im2col GEMM instead of 16 padded output channels: 6–8 % of
+      // an MA-ViT-Ti batch (docs/ENGINE.md).
+      optimizationLevel: 'extended',
       ...(msg.providers ? { providers: msg.providers } : {}),
       ...(msg.intraOpThreads ? { intraOpThreads: msg.intraOpThreads } : {}),
     });
