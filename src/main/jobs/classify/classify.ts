@@ -329,26 +329,47 @@ async function* decodeAhead(
   };
   const scan = scanFolder(root);
   let scanDone = false;
+  let closed = false;
+  // One pump at a time (it awaits the scan); a request while one runs makes it go round once more.
+  let pumping = false;
+  let pumpAgain = false;
   const pump = async () => {
-    while (!scanDone && !signal?.aborted && running < concurrency && ready.length + running < window) {
-      const next = await scan.next();
-      if (next.done) {
-        scanDone = true;
-        break;
-      }
-      const entry = next.value;
-      if (entry.kind === 'skipped') continue;
-      if (entry.kind === 'error') {
-        ready.push({ error: entry.error });
-        continue;
-      }
-      if (skipFolder && (entry.path === skipFolder || entry.path.startsWith(skipFolder + path.sep))) continue;
-      running++;
-      void decodeOne(entry.path, entry.classFolder).then((r) => {
-        running--;
-        ready.push(r);
-        notify();
-      });
+    if (pumping) {
+      pumpAgain = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        pumpAgain = false;
+        while (!closed && !scanDone && !signal?.aborted && running < concurrency && ready.length + running < window) {
+          const next = await scan.next();
+          if (next.done) {
+            scanDone = true;
+            notify();
+            break;
+          }
+          const entry = next.value;
+          if (entry.kind === 'skipped') continue;
+          if (entry.kind === 'error') {
+            ready.push({ error: entry.error });
+            notify();
+            continue;
+          }
+          if (skipFolder && (entry.path === skipFolder || entry.path.startsWith(skipFolder + path.sep))) continue;
+          running++;
+          void decodeOne(entry.path, entry.classFolder).then((r) => {
+            running--;
+            ready.push(r);
+            notify();
+            // Keep decoding while the consumer is busy (e.g. waiting for a free inference worker), so that the
+            // next batch is ready when a worker frees up.
+            void pump();
+          });
+        }
+      } while (pumpAgain);
+    } finally {
+      pumping = false;
     }
   };
   try {
@@ -362,6 +383,7 @@ async function* decodeAhead(
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
+    closed = true;
     await scan.return(undefined);
   }
 }
