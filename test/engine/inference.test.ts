@@ -51,7 +51,7 @@ function assertClose(actual: Float32Array, expected: Float32Array, tol: number, 
   for (let i = 0; i < actual.length; i++) assert.ok(Math.abs(actual[i]! - expected[i]!) <= tol * scale, `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
 }
 
-test('the inference graph (last block for the class token only) gives the logits of the plain forward pass', async () => {
+test('the inference graph (token-major attention, scale folded into q, last block for the class token only) gives the logits of the plain forward pass', async () => {
   const model = smallModel();
   const params = randomParams(model, 3);
   const B = 4;

@@ -100,8 +100,10 @@ function patchEmbed(c: VitConfig, P: ReadonlyMap<string, Tensor>, x: Tensor): Te
   return op.gemm(patches, op.reshape(w, [c.dim, ch * p * p]), bias, { transB: true });
 }
 
-/** ViT forward; tokens are kept 2-D [B·T, D] so every Linear is one GEMM. */
+/** ViT forward; tokens are kept 2-D [B·T, D] so every Linear is one GEMM. Forward-only graphs (no training)
+ * take vitInferenceForward: the same function, arranged for inference. */
 export function vitForward(c: VitConfig, P: ReadonlyMap<string, Tensor>, images: Tensor, ctx: ForwardContext): Tensor {
+  if (!ctx.training) return vitInferenceForward(c, P, images);
   const b = images.shape[0]!;
   const d = c.dim;
   const t = vitTokens(c);
@@ -120,12 +122,7 @@ export function vitForward(c: VitConfig, P: ReadonlyMap<string, Tensor>, images:
   };
   const p = (name: string) => requireParam(P, name);
 
-  // Forward-only graphs run the last block for the class token alone (below): its attention still reads the
-  // keys and values of every token, but only token 0's output reaches the head, so the last block's query,
-  // projection and MLP are computed for one row per image instead of T (≈ 6 % of ViT-Ti's FLOPs). Training
-  // keeps the plain form (same function; the training graph is left as it was measured).
-  const fullBlocks = ctx.training ? c.depth : c.depth - 1;
-  for (let i = 0; i < fullBlocks; i++) {
+  for (let i = 0; i < c.depth; i++) {
     const pre = `blocks.${i}`;
     const h = op.layerNorm(x, p(`${pre}.norm1.weight`), p(`${pre}.norm1.bias`), c.lnEps);
     const qkv = op.linear(h, p(`${pre}.attn.qkv.weight`), p(`${pre}.attn.qkv.bias`));
@@ -142,30 +139,69 @@ export function vitForward(c: VitConfig, P: ReadonlyMap<string, Tensor>, images:
     const mlp = op.linear(op.gelu(op.linear(h2, p(`${pre}.mlp.fc1.weight`), p(`${pre}.mlp.fc1.bias`))), p(`${pre}.mlp.fc2.weight`), p(`${pre}.mlp.fc2.bias`));
     x = residual(x, mlp, 2 * i + 1);
   }
-  const classToken = (x2: Tensor) => op.reshape(op.slice(op.reshape(x2, [b, t, x2.shape[1]!]), { axes: [1], starts: [0], ends: [1] }), [b, x2.shape[1]!]);
-  let clsTok: Tensor;
-  if (fullBlocks === c.depth) {
-    clsTok = classToken(x);
-  } else {
-    // The last block for the class token only (no DropPath: forward-only graphs never drop).
-    const pre = `blocks.${c.depth - 1}`;
-    const h = op.layerNorm(x, p(`${pre}.norm1.weight`), p(`${pre}.norm1.bias`), c.lnEps);
-    const w = p(`${pre}.attn.qkv.weight`);
-    const bias = p(`${pre}.attn.qkv.bias`);
-    // Keys and values of every token from the [k; v] rows of qkv; the query of the class token from the q rows.
-    const rows = (t2: Tensor, from: number, to: number) => op.slice(t2, { axes: [0], starts: [from], ends: [to] });
-    const kv = op.linear(h, rows(w, d, 3 * d), rows(bias, d, 3 * d));
-    const [k2, v2] = op.split(kv, 1, [d, d]) as [Tensor, Tensor];
-    const kT = op.transpose(op.reshape(k2, [b, t, heads, hd]), [0, 2, 3, 1]);
-    const v = op.transpose(op.reshape(v2, [b, t, heads, hd]), [0, 2, 1, 3]);
-    const q = op.scale(op.reshape(op.linear(classToken(h), rows(w, 0, d), rows(bias, 0, d)), [b, heads, 1, hd]), 1 / Math.sqrt(hd));
-    const attn = op.softmax(op.matmul(q, kT), -1);
-    const o = op.reshape(op.matmul(attn, v), [b, d]);
-    const x1 = op.add(classToken(x), op.linear(o, p(`${pre}.attn.proj.weight`), p(`${pre}.attn.proj.bias`)));
-    const h2 = op.layerNorm(x1, p(`${pre}.norm2.weight`), p(`${pre}.norm2.bias`), c.lnEps);
-    clsTok = op.add(x1, op.linear(op.gelu(op.linear(h2, p(`${pre}.mlp.fc1.weight`), p(`${pre}.mlp.fc1.bias`))), p(`${pre}.mlp.fc2.weight`), p(`${pre}.mlp.fc2.bias`)));
-  }
   // Only the class token reaches the head, so the final norm runs on it alone (LayerNorm is per token).
+  const clsTok = op.reshape(op.slice(op.reshape(x, [b, t, d]), { axes: [1], starts: [0], ends: [1] }), [b, d]);
   const normed = op.layerNorm(clsTok, p('norm.weight'), p('norm.bias'), c.lnEps);
+  return op.linear(normed, p('head.weight'), p('head.bias'));
+}
+
+/**
+ * The forward pass of forward-only graphs (evaluation, the exported model): the same function as the training
+ * form, arranged for speed.
+ * - Tokens are stored token-major, rows (t, b) of [T·B, D]: q, k and v of [T·B, D] are then [T, B, H, hd], and
+ *   the Transposes to [B, H, T, hd] (perm [1, 2, 0, 3]; [1, 2, 3, 0] for kᵀ) are the "batch transposes"
+ *   ORT's optimizer folds into its MatMul kernel (strided reads, no copy). Only the attention output is
+ *   transposed back. The class token is rows 0..B.
+ * - q, k and v come from three GEMMs over the row blocks of the qkv weight rather than one GEMM and a Split;
+ *   the 1/√hd scale is folded into the q rows (weights are initializers in the exported model, so ORT folds
+ *   the slicing and scaling into constants at load).
+ * - The last block runs for the class token alone: its attention reads the keys and values of every token,
+ *   but only token 0 reaches the head, so its query, projection and MLP are computed for B rows, not T·B.
+ * - The patch embedding is always the GEMM form (`patchEmbed: 'conv'` computes the same function).
+ */
+export function vitInferenceForward(c: VitConfig, P: ReadonlyMap<string, Tensor>, images: Tensor): Tensor {
+  const b = images.shape[0]!;
+  const d = c.dim;
+  const t = vitTokens(c);
+  const heads = c.heads;
+  const hd = d / heads;
+  const p = (name: string) => requireParam(P, name);
+  const [, ch, hgt, wid] = images.shape as [number, number, number, number];
+  const ps = c.patchSize;
+  const gh = hgt / ps;
+  const gw = wid / ps;
+  const w = p('patch_embed.proj.weight');
+  // Patch rows in (gy, gx, b) order, each (c, ky, kx) as the conv weight's.
+  const patches = op.reshape(op.transpose(op.reshape(images, [b, ch, gh, ps, gw, ps]), [2, 4, 0, 1, 3, 5]), [gh * gw * b, ch * ps * ps]);
+  const pe = op.reshape(op.gemm(patches, op.reshape(w, [d, ch * ps * ps]), p('patch_embed.proj.bias'), { transB: true }), [t - 1, b, d]);
+  const cls = op.expand(op.reshape(p('cls_token'), [1, 1, d]), [1, b, d]);
+  let x = op.reshape(op.add(op.concat([cls, pe], 0), op.reshape(p('pos_embed'), [t, 1, d])), [t * b, d]);
+
+  const rows = (t2: Tensor, from: number, to: number) => op.slice(t2, { axes: [0], starts: [from], ends: [to] });
+  const scale = 1 / Math.sqrt(hd);
+  /** [n·B, D] token-major → [B, H, n, hd] (a batch transpose, folded into the MatMul by ORT). */
+  const toHeads = (t2: Tensor, n: number) => op.transpose(op.reshape(t2, [n, b, heads, hd]), [1, 2, 0, 3]);
+  const block = (i: number, last: boolean) => {
+    const pre = `blocks.${i}`;
+    const h = op.layerNorm(x, p(`${pre}.norm1.weight`), p(`${pre}.norm1.bias`), c.lnEps);
+    const wqkv = p(`${pre}.attn.qkv.weight`);
+    const bqkv = p(`${pre}.attn.qkv.bias`);
+    const n = last ? 1 : t;
+    const hq = last ? rows(h, 0, b) : h;
+    const q = toHeads(op.linear(hq, op.scale(rows(wqkv, 0, d), scale), op.scale(rows(bqkv, 0, d), scale)), n);
+    const k = op.linear(h, rows(wqkv, d, 2 * d), rows(bqkv, d, 2 * d));
+    const v = toHeads(op.linear(h, rows(wqkv, 2 * d, 3 * d), rows(bqkv, 2 * d, 3 * d)), t);
+    const kT = op.transpose(op.reshape(k, [t, b, heads, hd]), [1, 2, 3, 0]);
+    const attn = op.softmax(op.matmul(q, kT), -1);
+    // [B, H, n, hd] → token-major [n·B, D].
+    const o = op.reshape(op.transpose(op.matmul(attn, v), [2, 0, 1, 3]), [n * b, d]);
+    const x0 = last ? rows(x, 0, b) : x;
+    const x1 = op.add(x0, op.linear(o, p(`${pre}.attn.proj.weight`), p(`${pre}.attn.proj.bias`)));
+    const h2 = op.layerNorm(x1, p(`${pre}.norm2.weight`), p(`${pre}.norm2.bias`), c.lnEps);
+    x = op.add(x1, op.linear(op.gelu(op.linear(h2, p(`${pre}.mlp.fc1.weight`), p(`${pre}.mlp.fc1.bias`))), p(`${pre}.mlp.fc2.weight`), p(`${pre}.mlp.fc2.bias`)));
+  };
+  for (let i = 0; i < c.depth; i++) block(i, i === c.depth - 1);
+  // x is now the class token's row per image, [B, D].
+  const normed = op.layerNorm(x, p('norm.weight'), p('norm.bias'), c.lnEps);
   return op.linear(normed, p('head.weight'), p('head.bias'));
 }
