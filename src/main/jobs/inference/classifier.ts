@@ -12,7 +12,7 @@ import type { FromInferenceWorker, ToInferenceWorker } from './protocol';
 
 export interface ClassifierOptions {
   providers?: ExecutionProvider[];
-  /** CPU intra-op threads per worker (default: ORT's choice, one per core). */
+  /** CPU intra-op threads per worker (default: the cores shared out among the workers, at least one). */
   intraOpThreads?: number;
   /** Largest batch to run at once when the model accepts any batch size. */
   maxBatch?: number;
@@ -26,11 +26,11 @@ type RunResult = { probabilities: Float32Array; attention: Float32Array | null }
 const LARGE_MODEL_BYTES = 256 * 1024 * 1024;
 
 /**
- * Two workers when there are two cores or more and the model is not large. Two sessions, each running its
- * own batch, keep both cores busy without the per-op barriers of intra-op parallelism: a batch's ops stay
- * parallel inside each session, and while one session waits at a barrier (an op with little work, a thread
- * descheduled by another process) the other's threads use the core. Measured on the 2-core box: ≈ 1.2× the
- * throughput of one session when it is otherwise idle, ≈ 2× under background load (docs/ENGINE.md).
+ * Two workers when there are two cores or more and the model is not large, each with half the cores. Two
+ * sessions, each running its own batch, keep the cores busy with fewer barriers: intra-op parallelism waits
+ * at the end of every op for its slowest thread (an op with little work, a thread descheduled by another
+ * process). Measured on the 2-core box (MA-ViT-Ti, batch 8): two workers of one thread ≈ 1.1× one worker of
+ * two threads when the box is otherwise idle, up to ≈ 2× under background load (docs/ENGINE.md).
  */
 export function defaultWorkerCount(modelBytes: number, cores = os.availableParallelism()): number {
   return cores >= 2 && modelBytes <= LARGE_MODEL_BYTES ? 2 : 1;
@@ -103,7 +103,7 @@ export class OnnxClassifier implements BatchClassifier {
       type: 'init',
       modelPath: model.path,
       ...(options.providers ? { providers: options.providers } : {}),
-      ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
+      intraOpThreads: options.intraOpThreads ?? Math.max(1, Math.floor(os.availableParallelism() / count)),
     };
     const workers: Worker[] = [];
     const start = async (): Promise<Extract<FromInferenceWorker, { type: 'ready' }>> => {
