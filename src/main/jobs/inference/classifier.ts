@@ -102,6 +102,7 @@ export class OnnxClassifier implements BatchClassifier {
     const init: Extract<ToInferenceWorker, { type: 'init' }> = {
       type: 'init',
       modelPath: model.path,
+      names: { input: model.metadata.input, probabilities: model.metadata.outputs.probabilities, attention: model.metadata.outputs.attention },
       ...(options.providers ? { providers: options.providers } : {}),
       intraOpThreads: options.intraOpThreads ?? Math.max(1, Math.floor(os.availableParallelism() / count)),
     };

@@ -2,7 +2,14 @@
 import type { ExecutionProvider } from '../../engine/runtime/session';
 
 export type ToInferenceWorker =
-  | { type: 'init'; modelPath: string; providers?: ExecutionProvider[]; intraOpThreads?: number }
+  | {
+      type: 'init';
+      modelPath: string;
+      /** The model's input and output names, from its metadata (read once by the classifier). */
+      names: { input: string; probabilities: string; attention: string | null };
+      providers?: ExecutionProvider[];
+      intraOpThreads?: number;
+    }
   | { type: 'run'; id: number; images: Float32Array; dims: number[] };
 
 export type FromInferenceWorker =

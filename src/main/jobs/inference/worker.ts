@@ -2,7 +2,6 @@
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { createSession } from '../../engine/runtime/session';
-import { readModelFile } from './model-file';
 import type { FromInferenceWorker, ToInferenceWorker } from './protocol';
 
 const port = parentPort!;
@@ -17,9 +16,9 @@ port.on('message', (msg: ToInferenceWorker) => {
 
 async function handle(msg: ToInferenceWorker): Promise<void> {
   if (msg.type === 'init') {
-    const file = readModelFile(msg.modelPath);
-    names = { input: file.metadata.input, probabilities: file.metadata.outputs.probabilities, attention: file.metadata.outputs.attention };
-    const created = await createSession(file.bytes, {
+    names = msg.names;
+    // ORT reads the file itself: the classifier has already checked it and read its metadata.
+    const created = await createSession(msg.modelPath, {
       // No spinning: the classifier runs two sessions side by side (classifier.ts), next to image decoding;
       // spinning threads would take the cores from each other (measured in docs/ENGINE.md).
       spinning: false,
