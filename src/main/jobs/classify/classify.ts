@@ -213,6 +213,7 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
   // results are recorded strictly in batch order.
   const concurrency = Math.max(1, classifier.concurrency ?? 1);
   let batch: Decoded[] = [];
+  const staging: Float32Array[] = [];
   const inflight: Promise<void>[] = [];
   let recorded: Promise<void> = Promise.resolve();
   const dispatch = async () => {
@@ -222,9 +223,16 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
     const compute = async (): Promise<Float32Array> => {
       const fresh = current.filter((d) => !d.resumed);
       if (!fresh.length) return new Float32Array(0);
-      const images = new Float32Array(fresh.length * perImage);
+      // Input buffers are reused once the classifier is done with them: a fresh multi-MB array per batch
+      // costs page faults and garbage collection on the cores inference needs.
+      const reuse = staging.findIndex((b) => b.length === fresh.length * perImage);
+      const images = reuse >= 0 ? staging.splice(reuse, 1)[0]! : new Float32Array(fresh.length * perImage);
       fresh.forEach((d, i) => writeNormalizedChw(d.pixels!, s, IDENTITY, classifier.preprocessing, images, i * perImage));
-      return classifier.classify(images, fresh.length);
+      try {
+        return await classifier.classify(images, fresh.length);
+      } finally {
+        if (staging.length <= concurrency) staging.push(images);
+      }
     };
     const computed = compute();
     const done = Promise.all([computed, recorded]).then(([probs]) => {

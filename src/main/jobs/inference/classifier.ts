@@ -54,7 +54,9 @@ export class OnnxClassifier implements BatchClassifier {
   /** Batches that can run at once (the number of workers). */
   readonly concurrency: number;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: RunResult) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: Extract<FromInferenceWorker, { type: 'result' }>) => void; reject: (e: Error) => void }>();
+  /** Input buffers the workers handed back, reused for later batches (no fresh multi-MB allocation per batch). */
+  private readonly spare: Float32Array[] = [];
   /** Batches waiting for a free worker, in call order. */
   private readonly queue: { msg: Extract<ToInferenceWorker, { type: 'run' }>; transfer: ArrayBuffer[] }[] = [];
   private readonly slots: Slot[];
@@ -141,27 +143,33 @@ export class OnnxClassifier implements BatchClassifier {
   }
 
   async classify(images: Float32Array, count: number): Promise<Float32Array> {
-    return (await this.run(images, count)).probabilities;
+    return (await this.infer(images, count, false)).probabilities;
   }
 
   /** Probabilities [count, C] and, for MA-ViT, the CBAM spatial attention [count, 1, S, S]. Batches of one
-   * call run concurrently on the free workers. */
-  async run(images: Float32Array, count: number): Promise<RunResult> {
+   * call run concurrently on the free workers. `images` is copied before this returns. */
+  run(images: Float32Array, count: number): Promise<RunResult> {
+    return this.infer(images, count, true);
+  }
+
+  private async infer(images: Float32Array, count: number, withAttention: boolean): Promise<RunResult> {
     if (this.failure) throw this.failure;
     const s = this.preprocessing.size;
     const perImage = 3 * s * s;
     const c = this.classes.length;
     const probabilities = new Float32Array(count * c);
-    const attention = this.model.metadata.outputs.attention ? new Float32Array(count * s * s) : null;
+    const attention = withAttention && this.model.metadata.outputs.attention ? new Float32Array(count * s * s) : null;
     const parts: Promise<void>[] = [];
     for (let start = 0; start < count; start += this.maxBatch) {
       const n = Math.min(this.maxBatch, count - start);
       const batch = this.model.batchSize ?? n;
-      const input = new Float32Array(batch * perImage);
+      const input = this.inputBuffer(batch * perImage);
       input.set(images.subarray(start * perImage, (start + n) * perImage));
+      // A reused buffer holds an earlier batch: the padding of a partial batch is zeroed.
+      if (n < batch) input.fill(0, n * perImage);
       const at = start;
       parts.push(
-        this.submit(input, [batch, 3, s, s]).then((result) => {
+        this.submit(input, [batch, 3, s, s], attention !== null).then((result) => {
           probabilities.set(result.probabilities.subarray(0, n * c), at * c);
           if (attention && result.attention) attention.set(result.attention.subarray(0, n * s * s), at * s * s);
         }),
@@ -171,12 +179,23 @@ export class OnnxClassifier implements BatchClassifier {
     return { probabilities, attention };
   }
 
-  private submit(images: Float32Array, dims: number[]): Promise<RunResult> {
+  private inputBuffer(length: number): Float32Array {
+    const i = this.spare.findIndex((b) => b.length === length);
+    return i >= 0 ? this.spare.splice(i, 1)[0]! : new Float32Array(length);
+  }
+
+  private submit(images: Float32Array, dims: number[], attention: boolean): Promise<Extract<FromInferenceWorker, { type: 'result' }>> {
     const id = this.nextId++;
-    return new Promise<RunResult>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure);
-      this.pending.set(id, { resolve, reject });
-      this.queue.push({ msg: { type: 'run', id, images, dims }, transfer: [images.buffer as ArrayBuffer] });
+      this.pending.set(id, {
+        resolve: (result) => {
+          if (this.spare.length < this.concurrency + 2) this.spare.push(result.images);
+          resolve(result);
+        },
+        reject,
+      });
+      this.queue.push({ msg: { type: 'run', id, images, dims, attention }, transfer: [images.buffer as ArrayBuffer] });
       this.pump();
     });
   }

@@ -10,9 +10,11 @@ export type ToInferenceWorker =
       providers?: ExecutionProvider[];
       intraOpThreads?: number;
     }
-  | { type: 'run'; id: number; images: Float32Array; dims: number[] };
+  /** `attention`: whether to return the attention map (when the model has one). */
+  | { type: 'run'; id: number; images: Float32Array; dims: number[]; attention: boolean };
 
 export type FromInferenceWorker =
   | { type: 'ready'; provider: ExecutionProvider; skipped: { provider: ExecutionProvider; reason: string }[] }
-  | { type: 'result'; id: number; probabilities: Float32Array; attention: Float32Array | null }
+  /** `images` is the run's input buffer, handed back for the next batch. */
+  | { type: 'result'; id: number; probabilities: Float32Array; attention: Float32Array | null; images: Float32Array }
   | { type: 'error'; id: number | null; message: string };

@@ -33,9 +33,12 @@ async function handle(msg: ToInferenceWorker): Promise<void> {
     return;
   }
   if (!session) throw new Error('inference worker used before init');
-  const fetches = [names.probabilities, ...(names.attention ? [names.attention] : [])];
+  // The attention map (B·S² floats, far more than the probabilities) is fetched and sent only when asked for.
+  const attentionName = msg.attention ? names.attention : null;
+  const fetches = [names.probabilities, ...(attentionName ? [attentionName] : [])];
   const out = await session.run({ [names.input]: new ort.Tensor('float32', msg.images, msg.dims) }, fetches);
   const probabilities = new Float32Array(out[names.probabilities]!.data as Float32Array);
-  const attention = names.attention ? new Float32Array(out[names.attention]!.data as Float32Array) : null;
-  send({ type: 'result', id: msg.id, probabilities, attention }, [probabilities.buffer, ...(attention ? [attention.buffer] : [])] as ArrayBuffer[]);
+  const attention = attentionName ? new Float32Array(out[attentionName]!.data as Float32Array) : null;
+  const transfer = [probabilities.buffer, msg.images.buffer, ...(attention ? [attention.buffer] : [])] as ArrayBuffer[];
+  send({ type: 'result', id: msg.id, probabilities, attention, images: msg.images }, transfer);
 }
