@@ -4,6 +4,7 @@ import { useEffect, useRef, useState, type CSSProperties } from 'react';
 import type { ResponseOf, SpecimenDetail } from '../../shared/ipc';
 import { useApp } from '../app/state';
 import { call, errorMessage, imageUrl } from '../api';
+import { useRequest } from '../hooks/useRequest';
 import { classColor, formatBytes, formatPercent, formatTime } from '../lib/format';
 import { attentionPixels } from '../lib/heat';
 
@@ -25,8 +26,7 @@ const draftOf = (d: SpecimenDetail): Draft => ({
 
 export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClose(): void }) {
   const { catalogue, classes, version, invalidate, notify } = useApp();
-  const [detail, setDetail] = useState<SpecimenDetail | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data: detail, error } = useRequest('specimens.get', { id: specimenId }, [specimenId, version]);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [saving, setSaving] = useState(false);
   const [zoom, setZoom] = useState(false);
@@ -34,22 +34,6 @@ export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClo
   const [overlay, setOverlay] = useState(false);
   const [opacity, setOpacity] = useState(55);
   const [attentionModel, setAttentionModel] = useState('');
-  const [attention, setAttention] = useState<Attention | null>(null);
-  const [attentionError, setAttentionError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    call('specimens.get', { id: specimenId })
-      .then((d) => {
-        if (!live) return;
-        setDetail(d);
-        setError(null);
-      })
-      .catch((err: unknown) => live && setError(errorMessage(err)));
-    return () => {
-      live = false;
-    };
-  }, [specimenId, version]);
 
   // A new specimen starts from its saved values; a refetch of the same one keeps unsaved edits.
   const loadedId = detail?.specimen.id;
@@ -59,18 +43,9 @@ export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClo
 
   const attentionModels = detail?.attention ?? [];
   const chosenModel = attentionModels.some((m) => m.id === attentionModel) ? attentionModel : (attentionModels[0]?.id ?? '');
-  useEffect(() => {
-    let live = true;
-    setAttention(null);
-    setAttentionError(null);
-    if (!overlay || !chosenModel) return;
-    call('attention.get', { specimenId, modelId: chosenModel })
-      .then((a) => live && setAttention(a))
-      .catch((err: unknown) => live && setAttentionError(errorMessage(err)));
-    return () => {
-      live = false;
-    };
-  }, [overlay, chosenModel, specimenId]);
+  // Cleared on every change: another model's or specimen's map must never lie over this image.
+  const attentionRequest = overlay && chosenModel ? { specimenId, modelId: chosenModel } : null;
+  const { data: attention, error: attentionError } = useRequest('attention.get', attentionRequest, [overlay, chosenModel, specimenId], { clearWhileLoading: true });
 
   useEffect(() => {
     const d = zoomRef.current;

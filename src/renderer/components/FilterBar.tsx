@@ -6,23 +6,14 @@ import { EMPTY_FILTER, type FilterState } from '../lib/filters';
 
 export { EMPTY_FILTER, toSpecimenFilter, usesPredictions, type FilterState } from '../lib/filters';
 import { useApp } from '../app/state';
-import { call } from '../api';
+import { useRequest } from '../hooks/useRequest';
 import { formatCount } from '../lib/format';
 
 export function usePredictionModels(): ModelBrief[] | null {
   const { catalogue, version } = useApp();
-  const [models, setModels] = useState<ModelBrief[] | null>(null);
-  useEffect(() => {
-    let live = true;
-    if (!catalogue) return;
-    call('predictions.models', {})
-      .then((r) => live && setModels(r.models))
-      .catch(() => live && setModels([]));
-    return () => {
-      live = false;
-    };
-  }, [catalogue, version]);
-  return models;
+  const { data, error } = useRequest('predictions.models', catalogue ? {} : null, [catalogue, version]);
+  // A list that cannot be read counts as empty: the prediction filters then warn that they match nothing yet.
+  return error !== null ? [] : (data?.models ?? null);
 }
 
 export function FilterBar({ value, onChange, total, idPrefix }: { value: FilterState; onChange(v: FilterState): void; total: number | null; idPrefix: string }) {

@@ -1,28 +1,12 @@
 // The catalogue's models (trained here or added), refetched after every data change.
-import { useEffect, useState } from 'react';
 import type { ModelSummary } from '../../shared/ipc';
 import { useApp } from '../app/state';
-import { call, errorMessage } from '../api';
+import { useRequest } from './useRequest';
 
 export function useModels(): { models: ModelSummary[] | null; error: string | null } {
   const { catalogue, version } = useApp();
-  const [models, setModels] = useState<ModelSummary[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    if (!catalogue) return;
-    call('models.list', {})
-      .then((r) => {
-        if (!live) return;
-        setModels(r.models);
-        setError(null);
-      })
-      .catch((err: unknown) => live && setError(errorMessage(err)));
-    return () => {
-      live = false;
-    };
-  }, [catalogue, version]);
-  return { models, error };
+  const { data, error } = useRequest('models.list', catalogue ? {} : null, [catalogue, version]);
+  return { models: data?.models ?? null, error };
 }
 
 /** "MA-ViT · ViT-Ti · 32 px · run 3 · 0f3a…" : what tells two models apart in a select. */

@@ -4,12 +4,12 @@
 // adds, renames and merges classes.
 import { useCallback, useEffect, useState, type CSSProperties, type FormEvent, type KeyboardEvent } from 'react';
 import type { ClassInfo } from '../../shared/domain';
-import type { LabelOp } from '../../shared/ipc';
 import { useApp } from '../app/state';
 import { SpecimenGrid } from '../components/SpecimenGrid';
 import { FilterBar, EMPTY_FILTER, toSpecimenFilter, type FilterState } from '../components/FilterBar';
 import { useSpecimenPages, type SpecimenPages } from '../hooks/useSpecimenPages';
 import { useGridSelection, type GridSelection } from '../hooks/useGridSelection';
+import { useRequest } from '../hooks/useRequest';
 import { classForDigit } from '../lib/grid-nav';
 import { classColor, formatCount, plural } from '../lib/format';
 import { call, errorMessage, imageUrl } from '../api';
@@ -33,17 +33,8 @@ function LabelingView({ filter, onTotal }: { filter: FilterState; onTotal(n: num
   const specimenFilter = toSpecimenFilter(filter);
   const pages = useSpecimenPages(specimenFilter, version);
   const selection = useGridSelection(pages, true);
-  const [lastOp, setLastOp] = useState<LabelOp | null>(null);
+  const lastOp = useRequest('labels.lastOp', {}, [version]).data?.op ?? null;
   useEffect(() => onTotal(pages.total), [pages.total, onTotal]);
-  useEffect(() => {
-    let live = true;
-    call('labels.lastOp', {})
-      .then((r) => live && setLastOp(r.op))
-      .catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, [version]);
   useEffect(() => focusGrid(), []);
   useEffect(() => {
     if (selection.error) notify(selection.error, 'error');

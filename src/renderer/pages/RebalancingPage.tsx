@@ -1,40 +1,26 @@
 // Rebalancing: how imbalanced the labeled classes are, the class weights each strategy gives (the paper's
 // inverse frequency W_i = N/(C·n_i) and Cui et al.'s effective number with an adjustable β), per-class split
 // counts, warnings, and the stratified split.
-import { useEffect, useMemo, useState, type CSSProperties, type FormEvent } from 'react';
+import { useMemo, useState, type CSSProperties, type FormEvent } from 'react';
 import type { CatalogueStats } from '../../shared/domain';
 import { effectiveNumberWeights, inverseFrequencyWeights, DEFAULT_EFFECTIVE_BETA } from '../../shared/weights';
 import { rebalanceWarnings, MIN_TRAINING_IMAGES } from '../../shared/rebalance';
 import { useApp } from '../app/state';
 import { call, errorMessage } from '../api';
+import { useRequest } from '../hooks/useRequest';
 import { classColor, formatCount, formatPercent, plural } from '../lib/format';
 
 type Basis = 'labeled' | 'train';
 
 export function RebalancingPage() {
   const { catalogue, classes, version, invalidate, notify } = useApp();
-  const [stats, setStats] = useState<CatalogueStats | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data: stats, error } = useRequest('catalogue.stats', {}, [version]);
   const [betaText, setBetaText] = useState(String(DEFAULT_EFFECTIVE_BETA));
   const [basisChoice, setBasisChoice] = useState<Basis | null>(null);
   const [seed, setSeed] = useState('0');
   const [ratios, setRatios] = useState({ train: '8', val: '1', test: '1' });
   const [running, setRunning] = useState(false);
   const [lastSplit, setLastSplit] = useState<string | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    call('catalogue.stats', {})
-      .then((s) => {
-        if (!live) return;
-        setStats(s);
-        setError(null);
-      })
-      .catch((err: unknown) => live && setError(errorMessage(err)));
-    return () => {
-      live = false;
-    };
-  }, [version]);
 
   const beta = Number(betaText);
   const betaValid = betaText.trim() !== '' && Number.isFinite(beta) && beta >= 0 && beta < 1;

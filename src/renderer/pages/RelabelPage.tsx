@@ -3,10 +3,11 @@
 // the label, k keeps the label, f flags it for an expert, arrows move, z undoes. Each decision is one label
 // operation (relabel.apply): in the label history, undone by labels.undo like any label change.
 import { useCallback, useEffect, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
-import type { LabelOp, PredictedSpecimen, RelabelAction, SpecimenDetail } from '../../shared/ipc';
+import type { RelabelAction, SpecimenDetail } from '../../shared/ipc';
 import { useApp } from '../app/state';
 import { call, errorMessage, imageUrl } from '../api';
 import { modelLabel, useModels } from '../hooks/useModels';
+import { useRequest } from '../hooks/useRequest';
 import { classColor, formatPercent, formatTime, plural } from '../lib/format';
 
 const PAGE = 100;
@@ -21,10 +22,7 @@ export function RelabelPage() {
   const [rank, setRank] = useState<'loss' | 'confidence'>('loss');
   const [threshold, setThreshold] = useState('50');
   const [offset, setOffset] = useState(0);
-  const [queue, setQueue] = useState<{ total: number; classes: string[]; items: PredictedSpecimen[] } | null>(null);
   const [cursor, setCursor] = useState(0);
-  const [detail, setDetail] = useState<SpecimenDetail | null>(null);
-  const [lastOp, setLastOp] = useState<LabelOp | null>(null);
   const [busy, setBusy] = useState(false);
   const listRef = useRef<HTMLUListElement>(null);
 
@@ -34,41 +32,21 @@ export function RelabelPage() {
 
   const pct = Number(threshold);
   const doubtfulBelow = threshold.trim() !== '' && Number.isFinite(pct) && pct >= 0 && pct <= 100 ? pct / 100 : 0.5;
+  const queueRequest = modelId ? { modelId, rank, doubtfulBelow, offset, limit: PAGE } : null;
+  const { data: queue, error: queueError } = useRequest('relabel.candidates', queueRequest, [modelId, rank, doubtfulBelow, offset, version]);
   useEffect(() => {
-    let live = true;
-    if (!modelId) return;
-    call('relabel.candidates', { modelId, rank, doubtfulBelow, offset, limit: PAGE })
-      .then((r) => {
-        if (!live) return;
-        setQueue(r);
-        setCursor((c) => Math.min(c, Math.max(0, r.items.length - 1)));
-      })
-      .catch((err: unknown) => live && notify(errorMessage(err), 'error'));
-    return () => {
-      live = false;
-    };
-  }, [modelId, rank, doubtfulBelow, offset, version, notify]);
-  useEffect(() => {
-    let live = true;
-    call('labels.lastOp', {})
-      .then((r) => live && setLastOp(r.op))
-      .catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, [version]);
+    if (queueError) notify(queueError, 'error');
+  }, [queueError, notify]);
+  // A shorter queue (its last specimen was just decided) leaves the cursor on its new last item. Set while
+  // rendering, so no frame (and no detail request) sees the cursor past the end.
+  const lastIndex = Math.max(0, (queue?.items.length ?? 0) - 1);
+  if (queue && cursor > lastIndex) setCursor(lastIndex);
+  const lastOp = useRequest('labels.lastOp', {}, [version]).data?.op ?? null;
 
   const current = queue?.items[cursor];
-  useEffect(() => {
-    let live = true;
-    if (!current) return setDetail(null);
-    call('specimens.get', { id: current.id })
-      .then((d) => live && setDetail(d))
-      .catch(() => live && setDetail(null));
-    return () => {
-      live = false;
-    };
-  }, [current?.id, version]);
+  const { data: currentDetail, error: detailError } = useRequest('specimens.get', current ? { id: current.id } : null, [current?.id, version]);
+  // No history for a specimen whose detail cannot be read, rather than the previous specimen's.
+  const detail = detailError === null ? currentDetail : null;
   useEffect(() => {
     listRef.current?.querySelector<HTMLElement>(`[data-index="${cursor}"]`)?.scrollIntoView({ block: 'nearest' });
   }, [cursor]);

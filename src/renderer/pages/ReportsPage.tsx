@@ -2,10 +2,11 @@
 // for a split (evaluating the split fills them in: the `evaluate` job) or all stored predictions. A click on a
 // confusion cell lists its photos; a second model shows side by side; the tables export as CSV.
 import { useEffect, useState, type CSSProperties } from 'react';
-import type { JobInfo, ModelSummary, PredictedSpecimen, Report, ReportScope } from '../../shared/ipc';
+import type { JobInfo, ModelSummary, Report, ReportScope } from '../../shared/ipc';
 import { useApp } from '../app/state';
 import { call, errorMessage, imageUrl } from '../api';
 import { modelLabel, useModels } from '../hooks/useModels';
+import { useRequest } from '../hooks/useRequest';
 import { PathField } from '../components/PathField';
 import { confusionInk, confusionShade } from '../lib/heat';
 import { formatCount, formatPercent, plural } from '../lib/format';
@@ -95,21 +96,7 @@ export function ReportsPage() {
 
 function ModelReport({ model, scope, onCell, selected }: { model: ModelSummary; scope: ReportScope; onCell(c: Cell): void; selected: Cell | null }) {
   const { version, jobs, trackJob, notify } = useApp();
-  const [report, setReport] = useState<Report | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    call('reports.get', { modelId: model.id, scope })
-      .then((r) => {
-        if (!live) return;
-        setReport(r);
-        setError(null);
-      })
-      .catch((err: unknown) => live && setError(errorMessage(err)));
-    return () => {
-      live = false;
-    };
-  }, [model.id, scope, version]);
+  const { data: report, error } = useRequest('reports.get', { modelId: model.id, scope }, [model.id, scope, version]);
 
   const evaluation = [...jobs.values()].filter((j): j is EvaluateJob => j.kind === 'evaluate' && j.params.modelId === model.id).at(-1);
   const evaluating = evaluation?.status === 'running' ? evaluation : undefined;
@@ -261,18 +248,13 @@ function ConfusionMatrix({ report, onCell, selected }: { report: Report; onCell(
 
 function CellDrawer({ cell, scope, onClose }: { cell: Cell; scope: ReportScope; onClose(): void }) {
   const { catalogue, version } = useApp();
-  const [items, setItems] = useState<{ total: number; classes: string[]; items: PredictedSpecimen[] } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    setItems(null);
-    call('reports.cell', { modelId: cell.modelId, scope, trueClass: cell.trueClass, predictedClass: cell.predictedClass, limit: 200 })
-      .then((r) => live && setItems(r))
-      .catch((err: unknown) => live && setError(errorMessage(err)));
-    return () => {
-      live = false;
-    };
-  }, [cell, scope, version]);
+  const { data: items, error } = useRequest(
+    'reports.cell',
+    { modelId: cell.modelId, scope, trueClass: cell.trueClass, predictedClass: cell.predictedClass, limit: 200 },
+    [cell, scope, version],
+    // Another cell's photos under this cell's title would mislead: show none until this cell's arrive.
+    { clearWhileLoading: true },
+  );
   if (!catalogue) return null;
   return (
     <section className="card-panel cell-drawer" aria-label="Photos of the confusion cell">

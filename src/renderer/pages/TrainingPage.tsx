@@ -7,6 +7,7 @@ import type { EpochMetrics, JobInfo, ResponseOf, RunSummary, TrainParamsInput } 
 import { keptCheckpoint } from '../../shared/training';
 import { useApp } from '../app/state';
 import { call, errorMessage } from '../api';
+import { useRequest } from '../hooks/useRequest';
 import { LineChart, type Series } from '../components/LineChart';
 import { PathField } from '../components/PathField';
 import { formatPercent, formatSeconds, formatTime } from '../lib/format';
@@ -84,11 +85,9 @@ let remembered: { catalogueKey: string; form: Form; suggested: string | null } |
 
 export function TrainingPage() {
   const { catalogue, version, jobs, trackJob, notify } = useApp();
-  const [defaults, setDefaults] = useState<Defaults | null>(null);
+  const { data: defaults, error: defaultsError } = useRequest('training.defaults', {}, [version]);
   const keep = remembered && remembered.catalogueKey === catalogue?.key ? remembered : null;
   const [form, setForm] = useState<Form | null>(keep?.form ?? null);
-  const [runs, setRuns] = useState<RunSummary[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
   const [shownRun, setShownRun] = useState<number | null>(null);
   const suggested = useRef<string | null>(keep?.suggested ?? null);
@@ -99,35 +98,20 @@ export function TrainingPage() {
   // After every change (a run finished, say) a fresh folder is suggested, so the next run never lands on the
   // last one's model; a folder the user typed is kept.
   useEffect(() => {
-    let live = true;
-    call('training.defaults', {})
-      .then((d) => {
-        if (!live) return;
-        setDefaults(d);
-        const previous = suggested.current;
-        suggested.current = d.outDir;
-        setForm((f) => (f === null ? formFromDefaults(d) : f.outDir === previous ? { ...f, outDir: d.outDir } : f));
-      })
-      .catch((err: unknown) => live && setError(errorMessage(err)));
-    return () => {
-      live = false;
-    };
-  }, [version]);
+    if (!defaults) return;
+    const previous = suggested.current;
+    suggested.current = defaults.outDir;
+    setForm((f) => (f === null ? formFromDefaults(defaults) : f.outDir === previous ? { ...f, outDir: defaults.outDir } : f));
+  }, [defaults]);
   const trainJobs = [...jobs.values()].filter((j): j is TrainJob => j.kind === 'train');
   const running = trainJobs.find((j) => j.status === 'running');
   const latest = running ?? trainJobs.at(-1);
   // The list follows a running job too: its row appears, and its epochs and status change as it goes.
   const runningKey = running ? `${running.id}:${running.progress?.runId ?? ''}:${running.progress?.epochsDone.length ?? 0}` : '';
 
-  useEffect(() => {
-    let live = true;
-    call('runs.list', {})
-      .then((r) => live && setRuns(r.runs))
-      .catch((err: unknown) => live && setError(errorMessage(err)));
-    return () => {
-      live = false;
-    };
-  }, [version, runningKey]);
+  const { data: runList, error: runsError } = useRequest('runs.list', {}, [version, runningKey]);
+  const runs = runList?.runs ?? null;
+  const error = defaultsError ?? runsError;
 
   if (!catalogue) return null;
   if (error) return <div className="page page-padded error-text">{error}</div>;
@@ -385,17 +369,7 @@ function LiveRun({ job, onReport }: { job: TrainJob; onReport(): void }) {
 
 function PastRun({ id }: { id: number | null }) {
   const { version } = useApp();
-  const [data, setData] = useState<ResponseOf<'runs.get'> | null>(null);
-  useEffect(() => {
-    let live = true;
-    if (id === null) return;
-    call('runs.get', { id })
-      .then((r) => live && setData(r))
-      .catch(() => live && setData(null));
-    return () => {
-      live = false;
-    };
-  }, [id, version]);
+  const { data: runDetail, error } = useRequest('runs.get', id === null ? null : { id }, [id, version]);
   if (id === null) {
     return (
       <>
@@ -404,11 +378,12 @@ function PastRun({ id }: { id: number | null }) {
       </>
     );
   }
-  if (!data) return <div aria-busy="true" />;
+  // A run that cannot be read stays "loading" rather than showing the curves read before.
+  if (!runDetail || error !== null) return <div aria-busy="true" />;
   return (
     <div className="live-run">
-      <h2 id="train-live-title">Run {data.run.id}</h2>
-      <Curves epochs={data.epochs} trace={[]} total={data.run.settings.epochs} />
+      <h2 id="train-live-title">Run {runDetail.run.id}</h2>
+      <Curves epochs={runDetail.epochs} trace={[]} total={runDetail.run.settings.epochs} />
     </div>
   );
 }
