@@ -68,29 +68,9 @@ export function FilterBar({ value, onChange, total, idPrefix }: { value: FilterS
       <label htmlFor={id('conf-min')} title={noModel ? 'No model has classified this catalogue yet' : 'Confidence of the prediction'}>
         Confidence
       </label>
-      <input
-        id={id('conf-min')}
-        className="pct"
-        type="number"
-        min={0}
-        max={100}
-        placeholder="0"
-        aria-label="Minimum confidence, percent"
-        value={value.confidenceMin}
-        onChange={(e) => set({ confidenceMin: e.target.value })}
-      />
+      <PercentInput id={id('conf-min')} label="Minimum confidence, percent" placeholder="0" value={value.confidenceMin} onChange={(v) => set({ confidenceMin: v })} />
       <span aria-hidden="true">–</span>
-      <input
-        id={id('conf-max')}
-        className="pct"
-        type="number"
-        min={0}
-        max={100}
-        placeholder="100"
-        aria-label="Maximum confidence, percent"
-        value={value.confidenceMax}
-        onChange={(e) => set({ confidenceMax: e.target.value })}
-      />
+      <PercentInput id={id('conf-max')} label="Maximum confidence, percent" placeholder="100" value={value.confidenceMax} onChange={(v) => set({ confidenceMax: v })} />
       <span aria-hidden="true">%</span>
       <span className="spacer" />
       {active ? (
@@ -109,5 +89,12 @@ export function FilterBar({ value, onChange, total, idPrefix }: { value: FilterS
         {total === null ? '…' : `${formatCount(total)} specimen${total === 1 ? '' : 's'}`}
       </span>
     </div>
+  );
+}
+
+/** One end of the confidence range: a percentage, kept as typed (toSpecimenFilter reads it). */
+function PercentInput({ id, label, placeholder, value, onChange }: { id: string; label: string; placeholder: string; value: string; onChange(v: string): void }) {
+  return (
+    <input id={id} className="pct" type="number" min={0} max={100} placeholder={placeholder} aria-label={label} value={value} onChange={(e) => onChange(e.target.value)} />
   );
 }
