@@ -104,6 +104,12 @@ function LabelingView({ filter, onTotal }: { filter: FilterState; onTotal(n: num
     }
   };
 
+  // A button in the panel does what its key does, and leaves the keyboard in the grid for the next key.
+  const fromPanel = (action: () => Promise<void>) => () => {
+    void action();
+    focusGrid();
+  };
+
   return (
     <div className="split-view">
       <SpecimenGrid
@@ -130,10 +136,7 @@ function LabelingView({ filter, onTotal }: { filter: FilterState; onTotal(n: num
                 <button
                   type="button"
                   className="palette-item"
-                  onClick={() => {
-                    void assign(c);
-                    focusGrid();
-                  }}
+                  onClick={fromPanel(() => assign(c))}
                   aria-keyshortcuts={i < 9 ? String(i + 1) : undefined}
                   data-class={c.name}
                 >
@@ -144,15 +147,7 @@ function LabelingView({ filter, onTotal }: { filter: FilterState; onTotal(n: num
               </li>
             ))}
             <li>
-              <button
-                type="button"
-                className="palette-item"
-                onClick={() => {
-                  void assign(null);
-                  focusGrid();
-                }}
-                aria-keyshortcuts="0"
-              >
+              <button type="button" className="palette-item" onClick={fromPanel(() => assign(null))} aria-keyshortcuts="0">
                 <kbd>0</kbd>
                 <span className="muted">Remove label</span>
               </button>
@@ -160,15 +155,7 @@ function LabelingView({ filter, onTotal }: { filter: FilterState; onTotal(n: num
           </ol>
           {classes.length === 0 ? <p className="muted">No classes yet: add one below.</p> : null}
           <div className="undo-row">
-            <button
-              type="button"
-              disabled={!lastOp}
-              onClick={() => {
-                void undo();
-                focusGrid();
-              }}
-              aria-keyshortcuts="z"
-            >
+            <button type="button" disabled={!lastOp} onClick={fromPanel(undo)} aria-keyshortcuts="z">
               Undo <kbd>z</kbd>
             </button>
             <span className="muted undo-what" title={lastOp?.description}>
