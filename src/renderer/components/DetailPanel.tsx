@@ -4,6 +4,7 @@ import { useEffect, useRef, useState, type CSSProperties } from 'react';
 import type { ResponseOf, SpecimenDetail } from '../../shared/ipc';
 import { useApp } from '../app/state';
 import { call, errorMessage, imageUrl } from '../api';
+import { useModalDialog } from '../hooks/useModalDialog';
 import { useRequest } from '../hooks/useRequest';
 import { classColor, formatBytes, formatPercent, formatTime } from '../lib/format';
 import { attentionPixels } from '../lib/heat';
@@ -30,7 +31,7 @@ export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClo
   const [draft, setDraft] = useState<Draft | null>(null);
   const [saving, setSaving] = useState(false);
   const [zoom, setZoom] = useState(false);
-  const zoomRef = useRef<HTMLDialogElement>(null);
+  const zoomRef = useModalDialog(zoom);
   const [overlay, setOverlay] = useState(false);
   const [opacity, setOpacity] = useState(55);
   const [attentionModel, setAttentionModel] = useState('');
@@ -46,13 +47,6 @@ export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClo
   // Cleared on every change: another model's or specimen's map must never lie over this image.
   const attentionRequest = overlay && chosenModel ? { specimenId, modelId: chosenModel } : null;
   const { data: attention, error: attentionError } = useRequest('attention.get', attentionRequest, [overlay, chosenModel, specimenId], { clearWhileLoading: true });
-
-  useEffect(() => {
-    const d = zoomRef.current;
-    if (!d) return;
-    if (zoom && !d.open) d.showModal();
-    if (!zoom && d.open) d.close();
-  }, [zoom]);
 
   if (error) return <aside className="detail-panel"><p className="error-text">{error}</p></aside>;
   if (!detail || !draft || !catalogue) return <aside className="detail-panel" aria-busy="true" />;

@@ -1,14 +1,9 @@
 // A modal built on <dialog>: focus moves in and is trapped by the browser, Escape closes it.
-import { useEffect, useRef, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
+import { useModalDialog } from '../hooks/useModalDialog';
 
 export function Dialog({ open, onClose, title, children, className }: { open: boolean; onClose(): void; title: string; children: ReactNode; className?: string }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open]);
+  const ref = useModalDialog(open);
   return (
     <dialog ref={ref} className={`dialog ${className ?? ''}`} onClose={onClose} aria-labelledby={`${title}-title`.replace(/\W+/g, '-')}>
       {open ? (
