@@ -3,7 +3,10 @@
 // kernel time per op type over the last runs, plus the op counts of ORT's optimized graph (to see what it
 // fused). Kernel-time shares are robust to background load; the wall times are not.
 //
-//   npm run bench -- classify-profile [--runs 6] [--batch 8] [--threads 2]
+// Session settings are the inference worker's (optimisation level 'extended', no spinning, one intra-op
+// thread: each of the classifier's two workers has one core on the 2-core box).
+//
+//   npm run bench -- classify-profile [--runs 8] [--batch 8] [--threads 1] [--level extended|all]
 import { readFileSync, readdirSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +18,12 @@ import { buildForwardGraph } from '../src/main/engine/export/forward';
 import { createSession, ort } from '../src/main/engine/runtime/session';
 
 const { values: args } = parseArgs({
-  options: { runs: { type: 'string', default: '6' }, batch: { type: 'string', default: '8' }, threads: { type: 'string', default: '2' } },
+  options: {
+    runs: { type: 'string', default: '8' },
+    batch: { type: 'string', default: '8' },
+    threads: { type: 'string', default: '1' },
+    level: { type: 'string', default: 'extended' },
+  },
 });
 const RUNS = Number(args.runs);
 const B = Number(args.batch);
@@ -27,6 +35,8 @@ const optimized = join(dir, 'optimized.onnx');
 const { session } = await createSession(bytes, {
   providers: ['cpu'],
   intraOpThreads: Number(args.threads),
+  spinning: false,
+  optimizationLevel: args.level === 'all' ? 'all' : 'extended',
   optimizedModelPath: optimized,
   enableProfiling: true,
   profilePrefix: join(dir, 'profile'),
@@ -68,7 +78,7 @@ for (const e of events) {
 }
 const total = [...byOp.values()].reduce((a, b) => a + b.ms, 0);
 const runMs = runs.reduce((a, r) => a + r.dur / 1000, 0) / runs.length;
-console.log(`\nkernel time per run by op type (${total.toFixed(1)} ms kernels, ${runMs.toFixed(1)} ms model_run, median of ${runs.length} runs' mean):`);
+console.log(`\nkernel time per run by op type (${total.toFixed(1)} ms kernels, ${runMs.toFixed(1)} ms model_run; mean of the last ${runs.length} runs):`);
 for (const [op, s] of [...byOp.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
   console.log(`  ${op.padEnd(26)} ${s.ms.toFixed(2).padStart(8)} ms ${((100 * s.ms) / total).toFixed(1).padStart(5)}%  ${String(s.n / runs.length).padStart(5)} nodes`);
 }
