@@ -47,12 +47,15 @@ test('thumbnails come from the catalogue as JPEG', async () => {
 });
 
 test('full images are the catalogued files, converted when the browser cannot show them', async () => {
-  const detail = await t.call('specimens.get', { id: ids[0]! });
-  const r = await get(specimenImageUrl(BASE, 'full', ids[0]!, key));
+  // Import order follows decoding, so find a JPEG by name rather than by position.
+  const page = (await t.call('specimens.page', { filter: {}, offset: 0, limit: 10 })).items;
+  const jpegId = page.find((s) => s.originalName !== 'scan.tif')!.id;
+  const detail = await t.call('specimens.get', { id: jpegId });
+  const r = await get(specimenImageUrl(BASE, 'full', jpegId, key));
   assert.equal(r.status, 200);
   assert.deepEqual(Buffer.from(await r.arrayBuffer()), fs.readFileSync(detail.specimen.path));
 
-  const tiffId = (await t.call('specimens.page', { filter: {}, offset: 0, limit: 10 })).items.find((s) => s.originalName === 'scan.tif')!.id;
+  const tiffId = page.find((s) => s.originalName === 'scan.tif')!.id;
   const tiff = await get(specimenImageUrl(BASE, 'full', tiffId, key));
   assert.equal(tiff.status, 200);
   assert.equal(tiff.headers.get('content-type'), 'image/jpeg');
