@@ -12,7 +12,7 @@ import { scanFolder } from '../src/main/images/scan';
 
 const DATASET = path.resolve(import.meta.dirname, '../../shared/datasets/minerals7');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const CONCURRENCY = 4;
+const CONCURRENCY = 8;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

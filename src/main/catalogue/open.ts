@@ -41,6 +41,9 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode cannot corrupt the file on a crash; the newest commits may roll back on power loss.
     db.pragma('synchronous = NORMAL');
+    // Checkpoint every 32 MB of WAL instead of SQLite's 4 MB: imports write thumbnails in bulk, and each
+    // checkpoint costs an fsync of the main file (measured: a quarter of an import's write time).
+    db.pragma('wal_autocheckpoint = 8192');
   }
   db.pragma('foreign_keys = ON');
   const version = db.pragma('user_version', { simple: true }) as number;

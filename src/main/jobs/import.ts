@@ -37,7 +37,8 @@ export interface ImportProgress {
 export interface ImportOptions {
   folder: string;
   labelsFromFolders: boolean;
-  /** Images decoded at once. Two per core keeps libvips busy while the JS thread hashes and writes. */
+  /** Files in progress at once (read, hashed and decoded, not yet written). Some headroom over the cores
+   * keeps libvips busy while the JS thread hashes and writes, and while a slow file holds the order. */
   concurrency?: number;
   onProgress?: (p: ImportProgress) => void;
   signal?: AbortSignal;
@@ -61,7 +62,7 @@ type Outcome =
 export async function importFolder(db: Db, options: ImportOptions): Promise<ImportResult> {
   const started = process.hrtime.bigint();
   const root = path.resolve(options.folder);
-  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const concurrency = Math.max(1, options.concurrency ?? 8);
   const errors: InputError[] = [];
   const warnings: InputError[] = [];
   let scanned = 0;
@@ -141,7 +142,6 @@ export async function importFolder(db: Db, options: ImportOptions): Promise<Impo
     lastFlush = Date.now();
   };
 
-  const inFlight = new Set<Promise<void>>();
   const settle = (o: Outcome, filePath: string) => {
     pending.push(o);
     done++;
@@ -150,6 +150,8 @@ export async function importFolder(db: Db, options: ImportOptions): Promise<Impo
     options.onProgress?.({ done, total: Math.max(total, done), new: created, duplicates, errors: errors.length, currentPath: filePath });
   };
 
+  let settled: Promise<void> = Promise.resolve();
+  const window: Promise<void>[] = [];
   for await (const entry of scanFolder(root)) {
     if (options.signal?.aborted) {
       cancelled = true;
@@ -164,12 +166,16 @@ export async function importFolder(db: Db, options: ImportOptions): Promise<Impo
       continue;
     }
     scanned++;
-    const task = processFile(db, entry.path, entry.classFolder).then((o) => settle(o, entry.path));
-    inFlight.add(task);
-    void task.finally(() => inFlight.delete(task));
-    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    // Files are decoded several at a time but written in scan order, so that the same folder always gives
+    // the same specimen ids. Each link of the chain settles one file after the one before it.
+    const outcome = processFile(db, entry.path, entry.classFolder);
+    const filePath = entry.path;
+    settled = settled.then(async () => settle(await outcome, filePath));
+    window.push(settled);
+    // At most `concurrency` files are started but not yet written: memory stays bounded.
+    if (window.length >= concurrency) await window.shift();
   }
-  await Promise.all(inFlight);
+  await settled;
   flush();
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
