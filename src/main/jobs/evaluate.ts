@@ -2,7 +2,7 @@ import type { InputError, Split } from '../../shared/domain';
 import { classificationReport, type ClassificationReport } from '../../shared/metrics';
 import { putPrediction, registerModel, type Db } from '../catalogue';
 import { PreprocessCache, cacheDirForCatalogue } from '../images/preprocess';
-import { BatchSource, prefetched, warmCache, type DataItem } from './train/data';
+import { BatchSource, prefetched, warmCache, type Batch, type DataItem } from './train/data';
 import { topK } from './classify/report';
 import type { BatchClassifier } from './classify/classify';
 
@@ -45,9 +45,7 @@ export async function evaluateCatalogueSplit(
   const truth: number[] = [];
   const predicted: number[] = [];
   const c = classifier.classes.length;
-  for await (const batch of prefetched(source.evalPlan(classifier.maxBatch), (indices) => source.load(indices, null))) {
-    if (options.signal?.aborted) break;
-    const probabilities = await classifier.classify(batch.images, batch.labels.length);
+  const record = (batch: Batch, probabilities: Float32Array) => {
     db.transaction(() => {
       batch.specimenIds.forEach((specimenId, i) => {
         const probs = Array.from(probabilities.subarray(i * c, (i + 1) * c));
@@ -65,6 +63,17 @@ export async function evaluateCatalogueSplit(
       });
     })();
     options.onProgress?.(truth.length, usable.length);
+  };
+  // One batch per inference worker in flight; results are recorded in order.
+  const inflight: { batch: Batch; probabilities: Promise<Float32Array> }[] = [];
+  for await (const batch of prefetched(source.evalPlan(classifier.maxBatch), (indices) => source.load(indices, null))) {
+    if (options.signal?.aborted) break;
+    inflight.push({ batch, probabilities: classifier.classify(batch.images, batch.labels.length) });
+    if (inflight.length >= Math.max(1, classifier.concurrency ?? 1)) {
+      const oldest = inflight.shift()!;
+      record(oldest.batch, await oldest.probabilities);
+    }
   }
+  for (const pending of inflight) record(pending.batch, await pending.probabilities);
   return { report: classificationReport(classifier.classes, truth, predicted), unknownLabels, errors };
 }
