@@ -21,7 +21,7 @@ export function registerModel(db: Db, m: Omit<ModelRecord, 'createdAt'>): void {
 }
 
 export function listModels(db: Db): ModelRecord[] {
-  const rows = stmt(db, 'SELECT id, path, run_id AS runId, name, classes, metadata, created_at AS createdAt FROM models ORDER BY created_at DESC').all() as (Omit<
+  const rows = stmt(db, 'SELECT id, path, run_id AS runId, name, classes, metadata, created_at AS createdAt FROM models ORDER BY created_at DESC, id').all() as (Omit<
     ModelRecord,
     'classes' | 'metadata'
   > & { classes: string; metadata: string })[];
@@ -36,7 +36,7 @@ export function getModel(db: Db, id: string): ModelRecord | undefined {
   const exact = models.find((m) => m.id === id);
   if (exact) return exact;
   const matches = models.filter((m) => m.id.startsWith(id));
-  if (matches.length > 1) throw new ModelReferenceError(`"${id}" matches ${matches.length} models (${matches.map((m) => m.id).join(', ')}); give more of the id`);
+  if (matches.length > 1) throw new ModelReferenceError(`"${id}" matches ${matches.length} models (${matches.map((m) => m.id).sort().join(', ')}); give more of the id`);
   return matches[0];
 }
 
