@@ -112,7 +112,7 @@ export function specimenPredictions(db: Db, specimenId: number): PredictionInfo[
       `SELECT p.model_id AS modelId, m.name AS modelName, p.predicted_class AS predictedClass, p.confidence, p.probabilities,
               m.classes, p.loss, p.created_at AS createdAt
          FROM predictions p JOIN models m ON m.id = p.model_id
-        WHERE p.specimen_id = ? ORDER BY p.created_at DESC`,
+        WHERE p.specimen_id = ? ORDER BY p.created_at DESC, p.rowid DESC`,
     )
     .all(specimenId) as (Omit<PredictionInfo, 'probabilities'> & { probabilities: string; classes: string })[];
   return rows.map(({ classes, ...r }) => ({ ...r, probabilities: parseProbabilities(r.probabilities, classes) }));
@@ -144,7 +144,7 @@ export function modelsWithPredictions(db: Db): ModelBrief[] {
     .prepare(
       `SELECT m.id, m.name, m.created_at AS createdAt, COUNT(p.specimen_id) AS predictions, MAX(p.created_at) AS newest
          FROM models m JOIN predictions p ON p.model_id = m.id
-        GROUP BY m.id ORDER BY newest DESC`,
+        GROUP BY m.id ORDER BY newest DESC, m.id`,
     )
     .all()
     .map((r) => {

@@ -107,7 +107,7 @@ export function jobDefinitions(session: CatalogueSession): JobDefinitions {
           signal: ctx.signal,
           onProgress: (p) => ctx.progress(tracker.update(p)),
         });
-        const model = result.modelPath ? (db.prepare('SELECT id FROM models WHERE run_id = ? ORDER BY created_at DESC LIMIT 1').get(result.runId) as { id: string } | undefined) : undefined;
+        const model = result.modelPath ? (db.prepare('SELECT id FROM models WHERE run_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(result.runId) as { id: string } | undefined) : undefined;
         return { ...result, modelId: model?.id ?? null };
       },
     },

@@ -81,7 +81,7 @@ export function runSettings(run: TrainingRunRecord): TrainParams {
 
 export function runSummary(db: Db, run: TrainingRunRecord): RunSummary {
   const epochs = (db.prepare('SELECT COUNT(*) AS n FROM epoch_metrics WHERE run_id = ?').get(run.id) as { n: number }).n;
-  const model = db.prepare('SELECT id FROM models WHERE run_id = ? ORDER BY created_at DESC LIMIT 1').get(run.id) as { id: string } | undefined;
+  const model = db.prepare('SELECT id FROM models WHERE run_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(run.id) as { id: string } | undefined;
   const status = run.status;
   return {
     id: run.id,
