@@ -7,15 +7,15 @@
 // thread: each of the classifier's two workers has one core on the 2-core box).
 //
 //   npm run bench -- classify-profile [--runs 8] [--batch 8] [--threads 1] [--level extended|all]
-import { readFileSync, readdirSync, rmSync, mkdtempSync } from 'node:fs';
+import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import onnxProto from 'onnx-proto';
 import { presetModel } from '../src/main/engine/models/mavit';
 import { initParams } from '../src/main/engine/models/model';
 import { buildForwardGraph } from '../src/main/engine/export/forward';
 import { createSession, ort } from '../src/main/engine/runtime/session';
+import { countNodes, endProfiling, formatCounts, type ProfileEvent } from './lib/ort-profile';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,19 +48,7 @@ for (let i = 0; i < RUNS; i++) {
   const ms = performance.now() - t0;
   console.log(`run ${i}: ${ms.toFixed(0)} ms, ${((B * 1000) / ms).toFixed(2)} img/s`);
 }
-// onnxruntime-node's endProfiling() returns nothing; the file is <prefix>_<date>.json in our folder.
-session.endProfiling();
-const profileName = readdirSync(dir).find((f) => f.startsWith('profile') && f.endsWith('.json'));
-if (!profileName) throw new Error('ORT wrote no profile');
-
-interface ProfileEvent {
-  cat?: string;
-  name: string;
-  ts: number;
-  dur: number;
-  args?: { op_name?: string };
-}
-const events = JSON.parse(readFileSync(join(dir, profileName), 'utf8')) as ProfileEvent[];
+const events = endProfiling(session, dir);
 // The first runs grow ORT's arena; the second half of the runs is the steady state.
 const runs = events.filter((e) => e.name === 'model_run').slice(Math.floor(RUNS / 2));
 const inRun = (e: ProfileEvent) => runs.some((r) => e.ts >= r.ts && e.ts <= r.ts + r.dur);
@@ -85,12 +73,7 @@ for (const [op, s] of [...byOp.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
 console.log('\nslowest nodes:');
 for (const [n, ms] of [...byNode.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${n.padEnd(50)} ${ms.toFixed(2).padStart(8)} ms`);
 
-const counts = new Map<string, number>();
-for (const n of onnxProto.onnx.ModelProto.decode(readFileSync(optimized)).graph!.node ?? []) {
-  const k = `${n.domain ? `${n.domain}:` : ''}${n.opType}`;
-  counts.set(k, (counts.get(k) ?? 0) + 1);
-}
-console.log(`\nnodes in ORT's optimized graph:\n  ${[...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+console.log(`\nnodes in ORT's optimized graph:\n  ${formatCounts(countNodes(optimized))}`);
 await session.release();
 if (process.env.KEEP_PROFILE) console.log(`kept ${dir}`);
 else rmSync(dir, { recursive: true, force: true });

@@ -3,15 +3,15 @@
 // op counts of ORT's optimized graph (to see what it fused). For finding the next thing to speed up.
 //
 //   npm run bench -- train-step-profile [--runs 3] [--k 1] [--batch 32] [--threads 2]
-import { readFileSync, readdirSync, rmSync, mkdtempSync } from 'node:fs';
+import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import onnxProto from 'onnx-proto';
 import { presetModel } from '../src/main/engine/models/mavit';
 import { initParams } from '../src/main/engine/models/model';
 import { buildTrainChunk, chunkNames } from '../src/main/engine/train/chunk';
 import { createSession, ort } from '../src/main/engine/runtime/session';
+import { countNodes, endProfiling, formatCounts } from './lib/ort-profile';
 
 const { values: args } = parseArgs({
   options: { runs: { type: 'string', default: '3' }, k: { type: 'string', default: '1' }, batch: { type: 'string', default: '32' }, threads: { type: 'string', default: '2' } },
@@ -54,20 +54,7 @@ for (let i = 0; i < RUNS; i++) {
   const ms = performance.now() - t0;
   console.log(`run ${i}: ${ms.toFixed(0)} ms, ${((K * B * 1000) / ms).toFixed(2)} img/s`);
 }
-// onnxruntime-node's endProfiling() returns nothing; the file is <prefix>_<date>.json in our folder.
-session.endProfiling();
-const profileName = readdirSync(dir).find((f) => f.startsWith('profile') && f.endsWith('.json'));
-if (!profileName) throw new Error('ORT wrote no profile');
-const profileFile = join(dir, profileName);
-
-interface ProfileEvent {
-  cat?: string;
-  name: string;
-  ts: number;
-  dur: number;
-  args?: { op_name?: string };
-}
-const events = JSON.parse(readFileSync(profileFile, 'utf8')) as ProfileEvent[];
+const events = endProfiling(session, dir);
 const runs = events.filter((e) => e.name === 'model_run');
 const last = runs[runs.length - 1]!;
 const byOp = new Map<string, { ms: number; n: number }>();
@@ -86,15 +73,6 @@ for (const [op, s] of [...byOp.entries()].sort((a, b) => b[1].ms - a[1].ms).slic
   console.log(`  ${op.padEnd(22)} ${s.ms.toFixed(1).padStart(8)} ms ${((100 * s.ms) / total).toFixed(1).padStart(5)}%  ${String(s.n).padStart(5)} nodes`);
 }
 
-const counts = new Map<string, number>();
-const walk = (g: onnxProto.onnx.IGraphProto) => {
-  for (const n of g.node ?? []) {
-    const k = `${n.domain ? `${n.domain}:` : ''}${n.opType}`;
-    counts.set(k, (counts.get(k) ?? 0) + 1);
-    for (const a of n.attribute ?? []) if (a.g) walk(a.g);
-  }
-};
-walk(onnxProto.onnx.ModelProto.decode(readFileSync(optimized)).graph!);
-console.log(`\nnodes in ORT's optimized graph (Loop body included):\n  ${[...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+console.log(`\nnodes in ORT's optimized graph (Loop body included):\n  ${formatCounts(countNodes(optimized))}`);
 await session.release();
 rmSync(dir, { recursive: true, force: true });
