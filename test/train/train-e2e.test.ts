@@ -140,6 +140,11 @@ test('a training run killed with SIGKILL resumes from its checkpoint and ends as
   c.close();
   assert.equal(runs.n, 1, 'the resumed run is the same run');
   assert.equal(rows.n, 3);
+  // Timing is summed over both processes: the images trained are those of an uninterrupted run.
+  const timing = (run: TrainJson) => (JSON.parse(fs.readFileSync(run.reportPath, 'utf8')) as { timing: { sessions: number; train_images: number } }).timing;
+  assert.equal(timing(straight).sessions, 1);
+  assert.equal(timing(resumed).sessions, 2);
+  assert.equal(timing(resumed).train_images, timing(straight).train_images);
 
   const other = runOrelab(['train', '--db', db, '--out', out, '--epochs', '5', ...QUICK]);
   assert.equal(other.status, 0, 'a finished run leaves no checkpoint behind, so new settings start a new run');

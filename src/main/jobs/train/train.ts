@@ -136,6 +136,16 @@ interface CheckpointMeta {
   epochs: EpochMetricsRecord[];
   test: ClassificationReport | null;
   validation: ClassificationReport | null;
+  /** Time and images of the work this checkpoint holds, summed over the processes that did it (absent in older checkpoints). */
+  timing?: RunTiming;
+}
+
+/** Training time of a run across resumes. Work lost to a kill (after the last checkpoint) is not counted, as it is redone. */
+interface RunTiming {
+  trainSeconds: number;
+  trainedImages: number;
+  wallSeconds: number;
+  sessions: number;
 }
 
 const files = (outDir: string) => ({
@@ -250,13 +260,20 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
     const resumedFrom = resumed ? { epoch: position.epoch, batch: position.batch } : null;
 
     const sessionStart = performance.now();
+    const earlier: RunTiming = resumed?.timing ?? { trainSeconds: 0, trainedImages: 0, wallSeconds: 0, sessions: 0 };
     let trainSeconds = 0;
     let trainedImages = 0;
+    const runTiming = (): RunTiming => ({
+      trainSeconds: earlier.trainSeconds + trainSeconds,
+      trainedImages: earlier.trainedImages + trainedImages,
+      wallSeconds: earlier.wallSeconds + (performance.now() - sessionStart) / 1000,
+      sessions: earlier.sessions + 1,
+    });
     let evalSeconds = 0;
     let evaluatedImages = 0;
     let lastCheckpoint = performance.now();
     const saveState = async () => {
-      const meta: CheckpointMeta = { configHash, position, best, epochs, test: testReport, validation: valReport };
+      const meta: CheckpointMeta = { configHash, position, best, epochs, test: testReport, validation: valReport, timing: runTiming() };
       await engine!.checkpoint(f.checkpoint, meta as unknown as Record<string, unknown>);
       lastCheckpoint = performance.now();
     };
@@ -353,14 +370,15 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       progress({ phase: 'training', epoch, step: stepsPerEpoch, stepsPerEpoch, trainLoss: record.trainLoss, trainAccuracy: record.trainAccuracy, imagesPerSecond: trainedImages / Math.max(trainSeconds, 1e-9), etaSeconds: eta(), finishedEpoch: record });
     }
 
-    const trainImagesPerSecond = trainSeconds > 0 ? trainedImages / trainSeconds : 0;
+    const timing = runTiming();
+    const trainImagesPerSecond = timing.trainSeconds > 0 ? timing.trainedImages / timing.trainSeconds : 0;
     if (cancelled) {
       engine.cancel();
       await saveState();
       setRunStatus(o.db, runId, 'cancelled');
       return {
         runId, status: 'cancelled', outDir, modelPath: null, reportPath: null, provider: engine.ready.provider, providerNote, classes, classWeights: weights,
-        epochs, best, validation: valReport, test: testReport, resumedFrom, dataErrors: warmed.errors, trainSeconds, trainImagesPerSecond,
+        epochs, best, validation: valReport, test: testReport, resumedFrom, dataErrors: warmed.errors, trainSeconds: timing.trainSeconds, trainImagesPerSecond,
       };
     }
 
@@ -425,8 +443,16 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       best,
       validation: valReport,
       test: testReport,
-      // train_seconds: inside the engine's train chunks only; wall_seconds: this process, preparation and validation included.
-      timing: { train_seconds: trainSeconds, train_images_per_second: trainImagesPerSecond, wall_seconds: (performance.now() - sessionStart) / 1000, finished_at: finishedAt },
+      // Summed over every process that worked on the run (`sessions`: 1 + resumes). train_seconds: inside the
+      // engine's train chunks only; wall_seconds: preparation, validation and export included.
+      timing: {
+        train_seconds: timing.trainSeconds,
+        train_images: timing.trainedImages,
+        train_images_per_second: trainImagesPerSecond,
+        wall_seconds: timing.wallSeconds,
+        sessions: timing.sessions,
+        finished_at: finishedAt,
+      },
     };
     const tmp = `${f.report}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
@@ -436,7 +462,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
     fs.rmSync(f.checkpoint, { force: true });
     return {
       runId, status: 'completed', outDir, modelPath: f.model, reportPath: f.report, provider: engine.ready.provider, providerNote, classes, classWeights: weights,
-      epochs, best, validation: valReport, test: testReport, resumedFrom, dataErrors: warmed.errors, trainSeconds, trainImagesPerSecond,
+      epochs, best, validation: valReport, test: testReport, resumedFrom, dataErrors: warmed.errors, trainSeconds: timing.trainSeconds, trainImagesPerSecond,
     };
   } catch (err) {
     if (!(err instanceof EngineCancelledError)) setRunStatus(o.db, runId, 'failed', (err as Error).message);
