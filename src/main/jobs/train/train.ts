@@ -444,7 +444,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       validation: valReport,
       test: testReport,
       // Summed over every process that worked on the run (`sessions`: 1 + resumes). train_seconds: inside the
-      // engine's train chunks only; wall_seconds: preparation, validation and export included.
+      // engine's train chunks only; wall_seconds: preparation and validation included (export not).
       timing: {
         train_seconds: timing.trainSeconds,
         train_images: timing.trainedImages,
