@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import type { ImportSummary } from '../../src/shared/domain';
 import { openDatabase } from '../../src/main/catalogue';
 import { importFolder } from '../../src/main/jobs/import';
+import { explainSharpError } from '../../src/main/images/decode';
 import { tempDir } from '../helpers/fs';
 import { makeJpeg, makePngBomb } from '../helpers/images';
 import { parseJson, runOrelab } from '../helpers/cli';
@@ -143,4 +144,20 @@ test('the same photo in two class folders is one specimen, with the disagreement
   assert.equal(summary.warnings.length, 1);
   assert.match(summary.warnings[0]!.reason, /already catalogued as "(quartz|pyrite)", folder says "(pyrite|quartz)"; label kept/);
   db.close();
+});
+
+test('a decode error is explained from the file’s bytes, even when libvips hands over another file’s message', async () => {
+  // libvips has one error buffer per process, so concurrent failures can swap messages; these are the swaps.
+  const full = await makeJpeg(3, 300, 200);
+  const cut = full.subarray(0, full.length >> 1);
+  const text = Buffer.from('just some text\n');
+  assert.match(explainSharpError(new Error('VipsForeignLoad: buffer is not in a known format'), cut), /^truncated or corrupt image/);
+  assert.match(explainSharpError(new Error('VipsJpeg: Premature end of JPEG file'), text), /^not an image: the file holds text/);
+  assert.match(explainSharpError(new Error('Input buffer contains unsupported image format'), Buffer.from([0, 1, 2, 3, 200, 201])), /^not an image: unrecognised/);
+  assert.match(explainSharpError(new Error('Input buffer contains unsupported image format'), full), /^truncated or corrupt image: the file starts as a JPEG/);
+  // The real messages, from real decodes.
+  const decodeMessage = async (bytes: Buffer) => sharp(bytes, { failOn: 'warning' }).raw().toBuffer().then(() => 'decoded', (err: Error) => explainSharpError(err, bytes));
+  assert.match(await decodeMessage(cut), /^truncated or corrupt image/);
+  assert.match(await decodeMessage(text), /^not an image: the file holds text/);
+  assert.equal(await decodeMessage(full), 'decoded');
 });

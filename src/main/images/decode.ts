@@ -78,18 +78,45 @@ function isAlreadyThumbnail(meta: Metadata, bytes: Buffer): boolean {
   );
 }
 
+/**
+ * Words for a failed decode. The file's own bytes decide first: libvips keeps one error buffer for the whole
+ * process, so when several photos fail at once a message can land on the wrong one (seen: a cut JPEG
+ * reported as "buffer is not in a known format", the text file's message). The message only refines.
+ */
 export function explainSharpError(err: unknown, bytes: Buffer): string {
   const message = err instanceof Error ? err.message : String(err);
-  if (/unsupported image format/i.test(message)) {
-    return looksLikeText(bytes) ? 'not an image: the file holds text' : 'not an image: unrecognised file contents';
-  }
   if (/pixel limit/i.test(message)) return `image too large: over the ${MAX_INPUT_PIXELS / 1e6} MP limit (a decompression bomb?)`;
+  const format = sniffImageFormat(bytes);
+  if (!format) {
+    if (looksLikeText(bytes)) return 'not an image: the file holds text';
+    if (/unsupported image format|not in a known format/i.test(message)) return 'not an image: unrecognised file contents';
+  }
+  if (format === 'JPEG' && !hasJpegEndMarker(bytes)) return 'truncated or corrupt image: the JPEG data stops before its end marker';
   if (/premature end|truncated|unexpected end|not enough data|read error|Corrupt/i.test(message)) {
     return `truncated or corrupt image: ${firstLine(message)}`;
   }
   // libvips turns decoder warnings (damaged entropy data, missing end marker) into this one message.
   if (/Warning treated as error/i.test(message)) return 'truncated or corrupt image: the decoder reported damaged data';
+  if (format) return `truncated or corrupt image: the file starts as a ${format} but cannot be decoded`;
   return `cannot decode image: ${firstLine(message)}`;
+}
+
+/** The image format a file's first bytes announce, for the formats sharp reads that have a signature. */
+function sniffImageFormat(bytes: Buffer): string | null {
+  const starts = (sig: number[], at = 0) => bytes.length >= at + sig.length && sig.every((b, i) => bytes[at + i] === b);
+  const ascii = (text: string, at = 0) => starts([...text].map((c) => c.charCodeAt(0)), at);
+  if (starts([0xff, 0xd8, 0xff])) return 'JPEG';
+  if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'PNG';
+  if (ascii('GIF87a') || ascii('GIF89a')) return 'GIF';
+  if (ascii('RIFF') && ascii('WEBP', 8)) return 'WebP';
+  if (starts([0x49, 0x49, 0x2a, 0x00]) || starts([0x4d, 0x4d, 0x00, 0x2a])) return 'TIFF';
+  if (ascii('ftyp', 4)) return 'HEIF/AVIF';
+  return null;
+}
+
+/** Whether a JPEG's end-of-image marker (FF D9) occurs at all; a photo cut short has none (an EXIF thumbnail's may remain). */
+function hasJpegEndMarker(bytes: Buffer): boolean {
+  return bytes.includes(Buffer.from([0xff, 0xd9]));
 }
 
 function firstLine(s: string): string {
