@@ -226,4 +226,7 @@ test('a model id prefix that matches two models is refused, naming both', () => 
   assert.throws(() => getModel(db, 'abcd'), /"abcd" matches 2 models \(abcd1111, abcd2222\)/);
   assert.equal(getModel(db, 'ffff'), undefined);
   db.close();
+  const ambiguous = runOrelab(['export', 'metrics', '--db', path.join(dir, 'c.sqlite'), '--model', 'abcd', '--csv', path.join(dir, 'm.csv')]);
+  assert.equal(ambiguous.status, 1);
+  assert.match(ambiguous.stderr, /^orelab export: "abcd" matches 2 models \(abcd1111, abcd2222\); give more of the id\n$/);
 });

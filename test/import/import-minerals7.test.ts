@@ -47,6 +47,10 @@ test('ORELAB_DB selects the catalogue when --db is absent', () => {
   assert.equal(r.status, 0, r.stderr);
   const list = parseJson<{ name: string }[]>(runOrelab(['classes', '--json', '--db', db]));
   assert.deepEqual(list.map((c) => c.name), ['quartz']);
+  // A class clash is the catalogue's own error, said plainly (not as an unexpected error).
+  const clash = runOrelab(['classes', 'add', 'QUARTZ', '--db', db]);
+  assert.equal(clash.status, 1);
+  assert.match(clash.stderr, /^orelab classes: .*already exists/);
 });
 
 test('label, undo and classes through the CLI, with clear errors for bad references', () => {

@@ -1,5 +1,5 @@
-import { addClass, listClasses, mergeClasses, renameClass, ClassError } from '../../catalogue';
-import { boolOpt, CliError, DB_OPTION, JSON_OPTION, UsageError, writeJson, type Command } from '../command';
+import { addClass, listClasses, mergeClasses, renameClass } from '../../catalogue';
+import { boolOpt, DB_OPTION, JSON_OPTION, UsageError, writeJson, type Command } from '../command';
 import { withCatalogue } from '../catalogue-arg';
 
 export const classesCommand: Command = {
@@ -13,16 +13,11 @@ export const classesCommand: Command = {
     if (!(action in arity)) throw new UsageError(`unknown action "${action}"`);
     if (rest.length !== arity[action]) throw new UsageError(`"classes ${action}" takes ${arity[action]} argument(s)`);
     return withCatalogue(args, (db) => {
-      try {
-        if (action === 'add') addClass(db, rest[0]!);
-        else if (action === 'rename') renameClass(db, rest[0]!, rest[1]!);
-        else if (action === 'merge') {
-          const r = mergeClasses(db, rest[0]!, rest[1]!);
-          if (!boolOpt(args, 'json')) io.stdout.write(`merged ${rest[0]} into ${rest[1]}: ${r.moved} specimens relabeled (orelab undo reverts)\n`);
-        }
-      } catch (err) {
-        if (err instanceof ClassError) throw new CliError(err.message);
-        throw err;
+      if (action === 'add') addClass(db, rest[0]!);
+      else if (action === 'rename') renameClass(db, rest[0]!, rest[1]!);
+      else if (action === 'merge') {
+        const r = mergeClasses(db, rest[0]!, rest[1]!);
+        if (!boolOpt(args, 'json')) io.stdout.write(`merged ${rest[0]} into ${rest[1]}: ${r.moved} specimens relabeled (orelab undo reverts)\n`);
       }
       const classes = listClasses(db);
       if (boolOpt(args, 'json')) writeJson(io, classes);

@@ -1,4 +1,4 @@
-import { getModel, listModels, ModelReferenceError, type ModelRecord } from '../../catalogue';
+import { getModel, listModels } from '../../catalogue';
 import { exportTable, type ExportKind } from '../../jobs/classify/export';
 import { writeCsvFile } from '../../jobs/classify/csv';
 import { boolOpt, CliError, DB_OPTION, JSON_OPTION, stringOpt, UsageError, writeJson, type Command } from '../command';
@@ -18,13 +18,7 @@ export const exportCommand: Command = {
     const out = stringOpt(args, 'csv');
     if (!modelId || !out) throw new UsageError('--model ID and --csv OUT are required');
     return withCatalogue(args, (db) => {
-      let model: ModelRecord | undefined;
-      try {
-        model = getModel(db, modelId);
-      } catch (err) {
-        if (err instanceof ModelReferenceError) throw new CliError(err.message);
-        throw err;
-      }
+      const model = getModel(db, modelId);
       if (!model) {
         const known = listModels(db).map((m) => `${m.id} (${m.name})`);
         throw new CliError(`no model "${modelId}" in the catalogue${known.length ? `; known: ${known.join(', ')}` : ' (none has run on it yet)'}`);

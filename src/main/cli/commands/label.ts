@@ -1,4 +1,4 @@
-import { applyLabelChanges, ensureClass, resolveSpecimenRef, SpecimenReferenceError, undoLastLabelOp, ClassError } from '../../catalogue';
+import { applyLabelChanges, ensureClass, resolveSpecimenRef, SpecimenReferenceError, undoLastLabelOp } from '../../catalogue';
 import { boolOpt, CliError, DB_OPTION, JSON_OPTION, stringOpt, UsageError, writeJson, type Command } from '../command';
 import { withCatalogue } from '../catalogue-arg';
 
@@ -24,16 +24,10 @@ export const labelCommand: Command = {
       }
       // All or nothing: a typo in one reference should not half-apply a bulk relabel.
       if (problems.length) throw new CliError(problems.join('\n'));
-      let opId: number;
-      try {
-        opId = db.transaction(() => {
-          const classId = ensureClass(db, className);
-          return applyLabelChanges(db, { specimenIds: ids, toClassId: classId, source: 'manual', kind: 'label', description: `label ${ids.length} as ${className}` });
-        })();
-      } catch (err) {
-        if (err instanceof ClassError) throw new CliError(err.message);
-        throw err;
-      }
+      const opId = db.transaction(() => {
+        const classId = ensureClass(db, className);
+        return applyLabelChanges(db, { specimenIds: ids, toClassId: classId, source: 'manual', kind: 'label', description: `label ${ids.length} as ${className}` });
+      })();
       const changed = opId === 0 ? 0 : (db.prepare('SELECT COUNT(*) AS n FROM label_history WHERE op_id = ?').get(opId) as { n: number }).n;
       if (boolOpt(args, 'json')) writeJson(io, { class: className, requested: ids.length, changed, opId });
       else io.stdout.write(`${changed} of ${ids.length} specimens relabeled as ${className}${changed < ids.length ? ' (the rest already were)' : ''}\n`);
