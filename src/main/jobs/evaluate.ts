@@ -68,7 +68,10 @@ export async function evaluateCatalogueSplit(
   const inflight: { batch: Batch; probabilities: Promise<Float32Array> }[] = [];
   for await (const batch of prefetched(source.evalPlan(classifier.maxBatch), (indices) => source.load(indices, null))) {
     if (options.signal?.aborted) break;
-    inflight.push({ batch, probabilities: classifier.classify(batch.images, batch.labels.length) });
+    const probabilities = classifier.classify(batch.images, batch.labels.length);
+    // Awaited in order below; this only keeps a failed batch behind the awaited one from counting as unhandled.
+    probabilities.catch(() => undefined);
+    inflight.push({ batch, probabilities });
     if (inflight.length >= Math.max(1, classifier.concurrency ?? 1)) {
       const oldest = inflight.shift()!;
       record(oldest.batch, await oldest.probabilities);
