@@ -2,6 +2,7 @@
 // No Electron here: the folder is passed in, and tests use a temp folder.
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicSync } from '../base/atomic-write';
 
 export interface AppSettings {
   lastCatalogue?: string;
@@ -21,13 +22,11 @@ export function loadSettings(dir: string): AppSettings {
   }
 }
 
-/** Writes atomically (temp file + rename), so a crash never leaves half a settings file. */
+/** Writes atomically (src/main/base/atomic-write.ts), so a crash never leaves half a settings file. */
 export function saveSettings(dir: string, settings: AppSettings): void {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, SETTINGS_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(settings, null, 2) + '\n');
-  fs.renameSync(tmp, file);
+  writeFileAtomicSync(file, JSON.stringify(settings, null, 2) + '\n');
 }
 
 /** The catalogue to open at start: the last one if it still exists, else the default one (shared with the CLI). */

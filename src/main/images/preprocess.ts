@@ -3,6 +3,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import sharp from 'sharp';
 import { MAX_INPUT_PIXELS, explainSharpError, ImageDecodeError } from './decode';
+import { writeFileAtomic } from '../base/atomic-write';
 
 /** How an image becomes a model input: resize the short side to size/cropFraction, centre-crop size×size. */
 export interface PreprocessSpec {
@@ -79,9 +80,8 @@ export class PreprocessCache {
     if (actual !== sha256) throw new ImageDecodeError('the file has changed since it was catalogued (its sha256 differs)');
     const pixels = await preprocessImage(bytes, this.spec);
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    const temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-    await fs.promises.writeFile(temp, pixels);
-    await fs.promises.rename(temp, file);
+    // A cache entry is size-checked when read and rebuilt when missing, so it skips the fsyncs (one per photo).
+    await writeFileAtomic(file, pixels, { durable: false });
     return pixels;
   }
 }

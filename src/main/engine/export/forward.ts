@@ -1,6 +1,6 @@
 // Forward-only graphs: an evaluation graph with the parameters as inputs (validation on the live training
 // state, no export needed), and the standalone inference model with the parameters as initializers.
-import { writeFileSync, renameSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { writeFileAtomicSync } from '../../base/atomic-write';
 import { GraphBuilder, type Tensor } from '../graph/builder';
 import { encodeModel } from '../graph/encode';
 import * as op from '../ops/index';
@@ -37,13 +37,8 @@ export function buildForwardGraph(model: ModelDefinition, options: ForwardGraphO
   return encodeModel(g, { metadata: { 'orelab.model': JSON.stringify(model.config), ...options.metadata } });
 }
 
-/** Writes the standalone inference .onnx atomically (temp file, fsync, rename). */
+/** Writes the standalone inference .onnx atomically and durably (src/main/base/atomic-write.ts). */
 export function exportInferenceModel(path: string, model: ModelDefinition, params: ParamValues, options: { batchSize?: number; metadata?: Readonly<Record<string, string>> } = {}): void {
   const bytes = buildForwardGraph(model, { batchSize: options.batchSize ?? 1, params, ...(options.metadata ? { metadata: options.metadata } : {}) });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  const fd = openSync(tmp, 'r');
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, bytes);
 }

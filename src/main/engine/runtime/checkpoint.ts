@@ -1,10 +1,10 @@
-// Training state (parameters, Adam moments, step count) and its checkpoint file, written atomically:
-// temp file in the same folder, fsync, rename over the target, fsync the folder. A crash leaves either the
+// Training state (parameters, Adam moments, step count) and its checkpoint file, written atomically
+// (src/main/base/atomic-write.ts: exclusive temp file in the same folder, fsync, rename, fsync the folder). A crash leaves either the
 // old checkpoint or the new one, never a torn file.
 //
 // File layout: "ORELABCK" | u32 version | u32 header bytes | header JSON | zero padding to 8 | float32 data.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../../base/atomic-write';
 
 export interface TrainState {
   /** Optimizer steps taken so far (the Adam step count t). */
@@ -56,26 +56,7 @@ export function saveCheckpoint(path: string, state: TrainState, meta: Checkpoint
   prefix.writeUInt32LE(header.length, 12);
   const pad = Buffer.alloc((8 - ((16 + header.length) % 8)) % 8);
 
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    for (const b of [prefix, header, pad]) writeSync(fd, b);
-    for (const c of chunks) writeSync(fd, new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  // The rename itself is durable only once the folder is synced.
-  const dirFd = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
+  writeFileAtomicSync(path, [prefix, header, pad, ...chunks.map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength))]);
 }
 
 export function loadCheckpoint(path: string): { state: TrainState; meta: CheckpointMeta } {

@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { writeFileAtomicSync } from '../../base/atomic-write';
 
 export type CsvValue = string | number | null | undefined;
 
@@ -29,9 +29,8 @@ export function csvDocument(header: readonly string[], rows: readonly (readonly 
  * byte-order mark is written first so that spreadsheet programs read non-ASCII file names correctly.
  */
 export function writeCsvFile(file: string, header: readonly string[], rows: readonly (readonly CsvValue[])[]): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, '\ufeff' + csvDocument(header, rows), 'utf8');
-  fs.renameSync(temp, file);
+  // A report path is the user's choice: an existing symlink there is refused, not replaced or followed.
+  writeFileAtomicSync(file, '\ufeff' + csvDocument(header, rows), { refuseSymlink: true });
 }
 
 /** Parses RFC 4180 text (used by tests and by anything reading Orelab's own reports back). */

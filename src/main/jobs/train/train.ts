@@ -31,6 +31,7 @@ import { mixSeed, mulberry32 } from './augment';
 import { BatchSource, prefetched, warmCache, type Batch, type DataItem } from './data';
 import { loadTrainingDataset } from './dataset';
 import { exportClassifier, type Variant } from './export';
+import { writeFileAtomicSync } from '../../base/atomic-write';
 
 export const DEFAULT_WEIGHTS_FILE = 'vit_tiny_patch16_224_augreg_in1k.safetensors';
 
@@ -454,9 +455,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
         finished_at: finishedAt,
       },
     };
-    const tmp = `${f.report}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
-    fs.renameSync(tmp, f.report);
+    writeFileAtomicSync(f.report, JSON.stringify(report, null, 2) + '\n');
     setRunStatus(o.db, runId, 'completed');
     // The run is finished: its resumable state is no longer needed.
     fs.rmSync(f.checkpoint, { force: true });
