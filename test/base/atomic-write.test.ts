@@ -66,7 +66,7 @@ test('atomic write: temp names are random, hidden and recognisable', () => {
   // Record the temp names the helper opens (a spy on Node's fs, not on Orelab's code).
   const spy = ((p: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode | null) => {
     if (flags === 'wx') seen.add(path.basename(String(p)));
-    return original(p, flags, mode);
+    return original(p, flags ?? 'r', mode);
   }) as typeof fs.openSync;
   fs.openSync = spy;
   try {
