@@ -14,331 +14,54 @@
 // compiler insists on it). Adding a job kind: add its schemas to JOB_KINDS and to the three unions below
 // (JobStartSchema, JobInfoSchema, JobProgressEventSchema), then a JobDefinition in src/main/ipc/jobs.ts.
 import { z } from 'zod';
-import {
-  LABEL_SOURCES,
-  SPLITS,
-  type CatalogueStats,
-  type ClassInfo,
-  type ClassStats,
-  type ImportSummary,
-  type LabelChange,
-  type Specimen,
-} from './domain';
 import { PAGE_IDS } from './pages';
-import type { ClassificationReport } from './metrics';
 import { ModelMetadataSchema } from './model-metadata';
 
 export { PAGE_IDS, type PageId } from './pages';
 
-// ---------------------------------------------------------------------------------------------------------
-// Building blocks
-
-const Id = z.number().int().positive();
-const Count = z.number().int().nonnegative();
-const Text = (max: number) => z.string().max(max);
-/** An absolute or relative file-system path typed or chosen by the user. */
-const FsPath = z.string().trim().min(1, 'path is empty').max(4096);
-
-export const SplitSchema = z.enum(SPLITS);
-export const SplitFilterSchema = z.enum([...SPLITS, 'unassigned']);
-
-export const ClassInfoSchema = z.object({ id: Id, name: z.string(), count: Count }) satisfies z.ZodType<ClassInfo>;
-
-export const SpecimenSchema = z.object({
-  id: Id,
-  sha256: z.string(),
-  path: z.string(),
-  originalName: z.string(),
-  byteSize: Count,
-  format: z.string(),
-  width: Count,
-  height: Count,
-  exifDate: z.string().nullable(),
-  importedAt: z.string(),
-  sampleCode: z.string().nullable(),
-  site: z.string().nullable(),
-  notes: z.string().nullable(),
-  labelClassId: Id.nullable(),
-  label: z.string().nullable(),
-  split: SplitSchema.nullable(),
-  flagged: z.boolean(),
-}) satisfies z.ZodType<Specimen>;
-
-export const LabelChangeSchema = z.object({
-  id: Id,
-  opId: Id,
-  specimenId: Id,
-  from: z.string().nullable(),
-  to: z.string().nullable(),
-  at: z.string(),
-  source: z.enum(LABEL_SOURCES),
-  description: z.string(),
-}) satisfies z.ZodType<LabelChange>;
-
-const SplitCountsSchema = z.object({ train: Count, val: Count, test: Count, unassigned: Count });
-
-export const ClassStatsSchema = z.object({
-  name: z.string(),
-  count: Count,
-  share: z.number(),
-  weightInverse: z.number(),
-  weightEffective: z.number(),
-  imbalanceRatio: z.number(),
-  splits: SplitCountsSchema,
-}) satisfies z.ZodType<ClassStats>;
-
-export const CatalogueStatsSchema = z.object({
-  total: Count,
-  labeled: Count,
-  unlabeled: Count,
-  classCount: Count,
-  beta: z.number(),
-  imbalanceRatio: z.number(),
-  classes: z.array(ClassStatsSchema),
-  splits: SplitCountsSchema,
-}) satisfies z.ZodType<CatalogueStats>;
-
-/** The open catalogue. `key` changes each time a catalogue is opened; image URLs carry it (see shared/images). */
-export const CatalogueInfoSchema = z.object({
-  path: z.string(),
-  name: z.string(),
-  key: z.string(),
-  schemaVersion: Count,
-  specimens: Count,
-});
-export type CatalogueInfo = z.output<typeof CatalogueInfoSchema>;
-
-/**
- * What the grid and the label tools filter by. Prediction filters use one model's predictions: `modelId`, or
- * else the model whose predictions are newest. Without predictions they match nothing (honestly empty).
- */
-export const SpecimenFilterSchema = z
-  .object({
-    classIds: z.array(Id).max(1000).optional(),
-    split: SplitFilterSchema.optional(),
-    unlabeled: z.boolean().optional(),
-    /** Substring of the sample code, case-insensitive. */
-    sampleCode: Text(200).optional(),
-    flagged: z.boolean().optional(),
-    /** Labeled specimens whose prediction differs from the label. */
-    mismatch: z.boolean().optional(),
-    confidenceMin: z.number().min(0).max(1).optional(),
-    confidenceMax: z.number().min(0).max(1).optional(),
-    modelId: Text(200).optional(),
-  })
-  .strict();
-export type SpecimenFilter = z.output<typeof SpecimenFilterSchema>;
-
-export const PredictionBriefSchema = z.object({ predictedClass: z.string(), confidence: z.number() });
-
-/** One grid cell's worth of a specimen: small, so pages of a 50k catalogue stay cheap. */
-export const SpecimenSummarySchema = z.object({
-  id: Id,
-  originalName: z.string(),
-  labelClassId: Id.nullable(),
-  label: z.string().nullable(),
-  split: SplitSchema.nullable(),
-  sampleCode: z.string().nullable(),
-  flagged: z.boolean(),
-  prediction: PredictionBriefSchema.nullable(),
-});
-export type SpecimenSummary = z.output<typeof SpecimenSummarySchema>;
-
-export const SpecimenPageSchema = z.object({ total: Count, offset: Count, items: z.array(SpecimenSummarySchema) });
-export type SpecimenPage = z.output<typeof SpecimenPageSchema>;
-
-export const PredictionInfoSchema = z.object({
-  modelId: z.string(),
-  modelName: z.string(),
-  predictedClass: z.string(),
-  confidence: z.number(),
-  probabilities: z.record(z.string(), z.number()),
-  loss: z.number().nullable(),
-  createdAt: z.string(),
-});
-export type PredictionInfo = z.output<typeof PredictionInfoSchema>;
-
-export const SpecimenDetailSchema = z.object({
-  specimen: SpecimenSchema,
-  history: z.array(LabelChangeSchema),
-  predictions: z.array(PredictionInfoSchema),
-  /**
-   * Models that can show their CBAM spatial attention over this photo (MA-ViT models whose file is still
-   * there), newest first; `attention.get` computes the map. Empty until an MA-ViT model exists.
-   */
-  attention: z.array(z.object({ id: z.string(), name: z.string() })),
-});
-export type SpecimenDetail = z.output<typeof SpecimenDetailSchema>;
-
-export const LabelOpSchema = z.object({ id: Id, description: z.string(), at: z.string(), source: z.enum(LABEL_SOURCES) });
-export type LabelOp = z.output<typeof LabelOpSchema>;
-
-export const UndoResultSchema = z.object({ undoneOpId: Id, description: z.string(), reverted: Count, skipped: Count });
-
-export const SplitRatiosSchema = z
-  .object({ train: z.number().min(0).max(1000), val: z.number().min(0).max(1000), test: z.number().min(0).max(1000) })
-  .strict()
-  .refine((r) => r.train + r.val + r.test > 0, { message: 'at least one ratio must be above 0' });
-
-export const SplitResultSchema = z.object({
-  seed: Count,
-  assigned: Count,
-  alreadyAssigned: Count,
-  unlabeled: Count,
-  perClass: z.record(z.string(), z.object({ train: Count, val: Count, test: Count })),
-});
-
-export const ModelBriefSchema = z.object({ id: z.string(), name: z.string(), createdAt: z.string(), predictions: Count });
-export type ModelBrief = z.output<typeof ModelBriefSchema>;
-
-// ---------------------------------------------------------------------------------------------------------
-// Models, runs, reports, relabel
-
-/** A model id as the catalogue stores it (16 hex digits of the file's sha256); a unique prefix is accepted. */
-const ModelId = z.string().trim().min(4, 'model id is too short').max(64);
-const Probability = z.number().min(0).max(1);
-
-export const PerClassMetricsSchema = z.object({ class: z.string(), precision: z.number(), recall: z.number(), f1: z.number(), support: Count });
-export const ClassificationReportSchema = z.object({
-  classes: z.array(z.string()),
-  accuracy: z.number(),
-  macro_f1: z.number(),
-  per_class: z.array(PerClassMetricsSchema),
-  /** confusion[true][predicted], in `classes` order. */
-  confusion: z.array(z.array(Count)),
-}) satisfies z.ZodType<ClassificationReport>;
-export type ClassificationReportInfo = z.output<typeof ClassificationReportSchema>;
-
-export const EpochMetricsSchema = z.object({
-  epoch: Count,
-  trainLoss: z.number(),
-  trainAccuracy: z.number(),
-  valLoss: z.number().nullable(),
-  valAccuracy: z.number().nullable(),
-  valMacroF1: z.number().nullable(),
-  learningRate: z.number(),
-  seconds: z.number(),
-  imagesPerSecond: z.number(),
-  /** This epoch's weights became the kept (best-validation) checkpoint when it finished. */
-  kept: z.boolean(),
-});
-export type EpochMetrics = z.output<typeof EpochMetricsSchema>;
-
-export const VARIANTS = ['mavit', 'vit', 'vit-weighted'] as const;
-export const BACKBONES = ['vit-ti', 'vit-s', 'vit-b'] as const;
-export const DEVICES = ['auto', 'cpu', 'cuda'] as const;
-export const RUN_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
-
-/** What a training run needs (the renderer's form; a resumed run repeats the settings it was started with). */
-export const TrainParamsSchema = z
-  .object({
-    /** The run's folder: checkpoint, model.onnx, report.json. An unfinished run there with the same settings resumes. */
-    outDir: FsPath,
-    variant: z.enum(VARIANTS).default('mavit'),
-    backbone: z.enum(BACKBONES).default('vit-ti'),
-    /** Pretrained backbone weights: omitted = the bundled ViT-Ti weights, null = random initialisation. */
-    weights: FsPath.nullable().optional(),
-    epochs: z.number().int().min(1).max(10_000),
-    batchSize: z.number().int().min(1).max(1024),
-    lr: z.number().gt(0).max(1),
-    weightDecay: z.number().min(0).max(1),
-    seed: z.number().int().min(0).max(2 ** 31 - 1),
-    device: z.enum(DEVICES).default('auto'),
-    weighting: z.enum(['inverse', 'effective']).default('inverse'),
-    beta: z.number().min(0).lt(1).optional(),
-    cbamGate: z.enum(['residual', 'plain']).default('residual'),
-    warmupEpochs: z.number().int().min(0).max(10_000).default(0),
-    /** Quick trial runs: a smaller input (a multiple of 16) and fewer photos per class. */
-    imageSize: z.number().int().min(32).max(1024).multipleOf(16, 'image size must be a multiple of 16 (the patch size)').default(224),
-    limitPerClass: z.number().int().min(1).max(1_000_000).nullable().default(null),
-    /** Start over even if the folder holds an unfinished run. */
-    restart: z.boolean().default(false),
-  })
-  .strict();
-export type TrainParams = z.output<typeof TrainParamsSchema>;
-export type TrainParamsInput = z.input<typeof TrainParamsSchema>;
-
-export const RunSummarySchema = z.object({
-  id: Id,
-  createdAt: z.string(),
-  finishedAt: z.string().nullable(),
-  status: z.enum(RUN_STATUSES),
-  variant: z.string(),
-  backbone: z.string(),
-  outDir: z.string(),
-  classes: z.array(z.string()),
-  classWeights: z.array(z.number()),
-  bestEpoch: z.number().int().nullable(),
-  bestValAccuracy: z.number().nullable(),
-  error: z.string().nullable(),
-  epochsDone: Count,
-  /** The settings it was started with, as `train` params: what Resume sends again. */
-  settings: TrainParamsSchema,
-  /** Not finished, and its checkpoint is still in outDir: starting it again resumes. */
-  resumable: z.boolean(),
-  modelId: z.string().nullable(),
-});
-export type RunSummary = z.output<typeof RunSummarySchema>;
-
-export const KeptCheckpointSchema = z.object({ epoch: Count, valAccuracy: z.number(), valLoss: z.number().nullable(), reason: z.string() });
-export type KeptCheckpoint = z.output<typeof KeptCheckpointSchema>;
-
-export const ModelSummarySchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  path: z.string(),
-  createdAt: z.string(),
-  runId: z.number().int().nullable(),
-  classes: z.array(z.string()),
-  variant: z.string(),
-  backbone: z.string(),
-  imageSize: Count,
-  /** MA-ViT: the model outputs its CBAM spatial attention map. */
-  hasAttention: z.boolean(),
-  fileExists: z.boolean(),
-  predictions: Count,
-  /** Metrics written into the model when it was trained (validation, test). */
-  metrics: z.array(z.object({ split: z.string(), accuracy: z.number(), macro_f1: z.number() })),
-});
-export type ModelSummary = z.output<typeof ModelSummarySchema>;
-
-/** Where a report's predictions come from: those stored for a split (after evaluating it), or all stored ones. */
-export const ReportScopeSchema = z.enum([...SPLITS, 'all']);
-export type ReportScope = z.output<typeof ReportScopeSchema>;
-
-export const ReportSchema = z.object({
-  modelId: z.string(),
-  scope: ReportScopeSchema,
-  /** Labeled specimens scored (their label is one of the model's classes). */
-  labeled: Count,
-  /** Specimens of the scope that the model has not predicted yet (evaluate the split to fill them in). */
-  unpredicted: Count,
-  report: ClassificationReportSchema,
-});
-export type Report = z.output<typeof ReportSchema>;
-
-/** A specimen with one model's prediction: confusion cells and the relabel queue. */
-export const PredictedSpecimenSchema = z.object({
-  id: Id,
-  originalName: z.string(),
-  sampleCode: z.string().nullable(),
-  labelClassId: Id.nullable(),
-  label: z.string().nullable(),
-  split: SplitSchema.nullable(),
-  flagged: z.boolean(),
-  predictedClass: z.string(),
-  confidence: z.number(),
-  loss: z.number().nullable(),
-  /** In the model's class order (the response's `classes`). */
-  probabilities: z.array(z.number()),
-});
-export type PredictedSpecimen = z.output<typeof PredictedSpecimenSchema>;
-
-export const RELABEL_RANKS = ['loss', 'confidence'] as const;
-export const RELABEL_ACTIONS = ['accept', 'keep', 'flag'] as const;
-export type RelabelAction = (typeof RELABEL_ACTIONS)[number];
-
-export const CSV_KINDS = ['predictions', 'metrics', 'confusion'] as const;
+export * from './schemas';
+import {
+  CSV_KINDS,
+  CatalogueInfoSchema,
+  CatalogueStatsSchema,
+  ClassInfoSchema,
+  ClassifyParamsSchema,
+  ClassifyProgressSchema,
+  ClassifyResultSchema,
+  Count,
+  EpochMetricsSchema,
+  EvaluateParamsSchema,
+  EvaluateProgressSchema,
+  EvaluateResultSchema,
+  FsPath,
+  Id,
+  ImportParamsSchema,
+  ImportProgressSchema,
+  ImportResultSchema,
+  KeptCheckpointSchema,
+  LabelOpSchema,
+  ModelBriefSchema,
+  ModelId,
+  ModelSummarySchema,
+  PredictedSpecimenSchema,
+  Probability,
+  RELABEL_ACTIONS,
+  RELABEL_RANKS,
+  ReportSchema,
+  ReportScopeSchema,
+  RunSummarySchema,
+  SpecimenDetailSchema,
+  SpecimenFilterSchema,
+  SpecimenPageSchema,
+  SpecimenSchema,
+  SplitRatiosSchema,
+  SplitResultSchema,
+  Text,
+  TrainParamsSchema,
+  TrainProgressSchema,
+  TrainResultSchema,
+  UndoResultSchema,
+} from './schemas';
 
 // ---------------------------------------------------------------------------------------------------------
 // Jobs
@@ -346,130 +69,6 @@ export const CSV_KINDS = ['predictions', 'metrics', 'confusion'] as const;
 export const JOB_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
 export const JobStatusSchema = z.enum(JOB_STATUSES);
 export type JobStatus = z.output<typeof JobStatusSchema>;
-
-const InputErrorSchema = z.object({ path: z.string(), reason: z.string() });
-
-export const ImportParamsSchema = z
-  .object({ folder: FsPath, labelsFromFolders: z.boolean().default(false) })
-  .strict();
-export const ImportProgressSchema = z.object({
-  done: Count,
-  total: Count,
-  new: Count,
-  duplicates: Count,
-  errors: Count,
-  currentPath: z.string(),
-});
-export const ImportResultSchema = z.object({
-  folder: z.string(),
-  scanned: Count,
-  new: Count,
-  duplicates: Count,
-  labeled: Count,
-  skippedNonImage: Count,
-  errors: z.array(InputErrorSchema),
-  warnings: z.array(InputErrorSchema),
-  classes: z.record(z.string(), Count),
-  specimensTotal: Count,
-  seconds: z.number(),
-  imagesPerSecond: z.number(),
-  cancelled: z.boolean(),
-}) satisfies z.ZodType<ImportSummary & { cancelled: boolean }>;
-
-export const TrainProgressSchema = z.object({
-  phase: z.enum(['preparing', 'training', 'validating', 'exporting']),
-  /** 0-based epoch under way. */
-  epoch: Count,
-  epochs: Count,
-  step: Count,
-  stepsPerEpoch: Count,
-  trainLoss: z.number().nullable(),
-  trainAccuracy: z.number().nullable(),
-  imagesPerSecond: z.number().nullable(),
-  etaSeconds: z.number().nullable(),
-  message: z.string().nullable(),
-  /** The catalogue's run, once it exists. */
-  runId: Id.nullable(),
-  /** Every finished epoch of the run so far (a resumed run's earlier ones too): the curves never miss a point. */
-  epochsDone: z.array(EpochMetricsSchema),
-  /** Running training loss after each chunk of steps, x in epochs (e.g. 1.5 = half-way through the 2nd). */
-  trace: z.array(z.object({ x: z.number(), loss: z.number() })),
-});
-export const TrainResultSchema = z.object({
-  runId: Id,
-  status: z.enum(['completed', 'cancelled']),
-  outDir: z.string(),
-  modelPath: z.string().nullable(),
-  modelId: z.string().nullable(),
-  reportPath: z.string().nullable(),
-  provider: z.string(),
-  providerNote: z.string().nullable(),
-  classes: z.array(z.string()),
-  classWeights: z.array(z.number()),
-  epochs: z.array(EpochMetricsSchema),
-  best: z.object({ epoch: Count, valAccuracy: z.number(), valLoss: z.number(), reason: z.string() }).nullable(),
-  validation: ClassificationReportSchema.nullable(),
-  test: ClassificationReportSchema.nullable(),
-  resumedFrom: z.object({ epoch: Count, batch: Count }).nullable(),
-  dataErrors: z.array(InputErrorSchema),
-  trainSeconds: z.number(),
-  trainImagesPerSecond: z.number(),
-});
-
-export const EvaluateParamsSchema = z.object({ modelId: ModelId, split: SplitSchema }).strict();
-export const EvaluateProgressSchema = z.object({ done: Count, total: Count });
-export const EvaluateResultSchema = z.object({
-  modelId: z.string(),
-  split: SplitSchema,
-  report: ClassificationReportSchema,
-  /** Specimens of the split whose label is not one of the model's classes (not scored). */
-  unknownLabels: Count,
-  errors: z.array(InputErrorSchema),
-  cancelled: z.boolean(),
-});
-
-export const ClassifyParamsSchema = z
-  .object({
-    folder: FsPath,
-    modelId: ModelId,
-    /** The predictions CSV; metrics, confusion and errors CSVs are written beside it. null: no CSV. */
-    csv: FsPath.nullable().default(null),
-    sortInto: z.object({ dir: FsPath, mode: z.enum(['copy', 'move']) }).strict().nullable().default(null),
-    /** Photos below this confidence go to DIR/_review and are marked for review. */
-    reviewBelow: Probability.default(0),
-    batchSize: z.number().int().min(1).max(256).default(8),
-    /** Record the predictions in the catalogue (photos it does not know are imported). */
-    recordInCatalogue: z.boolean().default(true),
-  })
-  .strict();
-export const ClassifyProgressSchema = z.object({
-  done: Count,
-  total: Count,
-  classified: Count,
-  resumed: Count,
-  errors: Count,
-  review: Count,
-  imagesPerSecond: z.number().nullable(),
-  etaSeconds: z.number().nullable(),
-});
-export const ClassifyResultSchema = z.object({
-  folder: z.string(),
-  modelId: z.string(),
-  classes: z.array(z.string()),
-  scanned: Count,
-  classified: Count,
-  resumed: Count,
-  review: Count,
-  errors: z.array(InputErrorSchema),
-  predicted: z.record(z.string(), Count),
-  report: ClassificationReportSchema.extend({ labeled: Count }).nullable(),
-  files: z.object({ predictions: z.string(), metrics: z.string().nullable(), confusion: z.string().nullable(), errors: z.string() }).nullable(),
-  sortedInto: z.string().nullable(),
-  cancelled: z.boolean(),
-  seconds: z.number(),
-  imagesPerSecond: z.number(),
-  provider: z.string(),
-});
 
 /** Every job kind: what starts it, what it reports while running, what it returns. */
 export const JOB_KINDS = {

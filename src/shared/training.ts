@@ -1,6 +1,6 @@
 // Which checkpoint a training run keeps, and why, from its per-epoch metrics. Pure: the main process (runs.get)
 // and the renderer (live curves of a running job) tell the same story.
-import type { EpochMetrics, KeptCheckpoint } from './ipc';
+import type { EpochMetrics, KeptCheckpoint } from './schemas';
 
 /**
  * The trainer keeps an epoch's weights when validation accuracy rises, or ties with a lower validation loss

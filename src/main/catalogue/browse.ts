@@ -2,7 +2,7 @@
 // (the renderer never holds all rows), ids for range selections, one specimen's detail, and the label
 // operations the app performs.
 import path from 'node:path';
-import type { SpecimenFilter, SpecimenPage, SpecimenSummary, PredictionInfo, LabelOp, ModelBrief } from '../../shared/ipc';
+import type { SpecimenFilter, SpecimenPage, SpecimenSummary, PredictionInfo, LabelOp, ModelBrief } from '../../shared/schemas';
 import type { Split } from '../../shared/domain';
 import { stmt, type Db } from './open';
 import { applyLabelChanges } from './labels';

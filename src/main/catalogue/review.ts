@@ -7,7 +7,7 @@
 // any other label change (undoLastLabelOp restores the flag of a `review-flag`), and the queue leaves out
 // specimens with a decision for the model that has not been undone. No migration is needed.
 import type { Split } from '../../shared/domain';
-import type { PredictedSpecimen, RelabelAction } from '../../shared/ipc';
+import type { PredictedSpecimen, RelabelAction } from '../../shared/schemas';
 import { stmt, type Db } from './open';
 import { createLabelOp, setLabelInOp } from './labels';
 import type { ModelRecord } from './models';

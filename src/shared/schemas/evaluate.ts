@@ -1,0 +1,17 @@
+// Scoring a catalogue split with a model.
+import { z } from 'zod';
+import { Count, InputErrorSchema, ModelId } from './common';
+import { ClassificationReportSchema } from './predictions';
+import { SplitSchema } from './splits';
+
+export const EvaluateParamsSchema = z.object({ modelId: ModelId, split: SplitSchema }).strict();
+export const EvaluateProgressSchema = z.object({ done: Count, total: Count });
+export const EvaluateResultSchema = z.object({
+  modelId: z.string(),
+  split: SplitSchema,
+  report: ClassificationReportSchema,
+  /** Specimens of the split whose label is not one of the model's classes (not scored). */
+  unknownLabels: Count,
+  errors: z.array(InputErrorSchema),
+  cancelled: z.boolean(),
+});

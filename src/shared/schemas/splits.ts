@@ -1,0 +1,22 @@
+// Train/val/test splits: the split names, counts per split, the ratios a split is made with, what it did.
+import { z } from 'zod';
+import { SPLITS } from '../domain';
+import { Count } from './common';
+
+export const SplitSchema = z.enum(SPLITS);
+export const SplitFilterSchema = z.enum([...SPLITS, 'unassigned']);
+
+export const SplitCountsSchema = z.object({ train: Count, val: Count, test: Count, unassigned: Count });
+
+export const SplitRatiosSchema = z
+  .object({ train: z.number().min(0).max(1000), val: z.number().min(0).max(1000), test: z.number().min(0).max(1000) })
+  .strict()
+  .refine((r) => r.train + r.val + r.test > 0, { message: 'at least one ratio must be above 0' });
+
+export const SplitResultSchema = z.object({
+  seed: Count,
+  assigned: Count,
+  alreadyAssigned: Count,
+  unlabeled: Count,
+  perClass: z.record(z.string(), z.object({ train: Count, val: Count, test: Count })),
+});
