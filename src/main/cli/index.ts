@@ -8,7 +8,7 @@ import { classifyCommand } from './commands/classify';
 import { exportCommand } from './commands/export';
 import { trainCommand } from './commands/train';
 import { evalCommand } from './commands/eval';
-import { CatalogueVersionError, ClassError, ModelReferenceError } from '../catalogue';
+import { CatalogueOpenError, CatalogueVersionError, ClassError, ModelReferenceError } from '../catalogue';
 
 export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, labelCommand, undoCommand, classesCommand, trainCommand, evalCommand, classifyCommand, exportCommand];
 
@@ -53,8 +53,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`orelab ${command.name}: ${err.message}\n`);
       return err.exitCode;
     }
-    // The catalogue's own errors are written for the user (a class clash, an ambiguous model id, a newer file).
-    if (err instanceof CatalogueVersionError || err instanceof ClassError || err instanceof ModelReferenceError) {
+    // The catalogue's own errors are written for the user (a class clash, an ambiguous model id, a newer,
+    // read-only or non-SQLite file): one line, no stack trace.
+    if (err instanceof CatalogueOpenError || err instanceof CatalogueVersionError || err instanceof ClassError || err instanceof ModelReferenceError) {
       io.stderr.write(`orelab ${command.name}: ${err.message}\n`);
       return 1;
     }
