@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'release/**', 'node_modules/**', 'e2e-screenshots/**', 'bin/**', '.runs-dist/**'] },
@@ -24,6 +25,16 @@ export default tseslint.config(
   {
     files: ['src/renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    // The two classic hooks rules (not the React Compiler rules the plugin's `recommended` now also turns on).
+    // exhaustive-deps is an error, not the preset's warning, so that `npm run lint` fails on it.
+    files: ['src/renderer/**/*.ts', 'src/renderer/**/*.tsx'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+    },
   },
   {
     // src/shared runs in both processes: it may use neither Node nor the DOM.

@@ -40,6 +40,7 @@ export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClo
   const loadedId = detail?.specimen.id;
   useEffect(() => {
     if (detail) setDraft(draftOf(detail));
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on the id on purpose: a refetch of the same specimen must not wipe unsaved edits
   }, [loadedId]); // not `detail`: a refetch must not wipe unsaved edits
 
   const attentionModels = detail?.attention ?? [];

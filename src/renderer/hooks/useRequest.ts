@@ -43,6 +43,7 @@ export function useRequest<C extends RequestChannel>(
     return () => {
       live = false;
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller's deps decide when to ask again (the request object is new on every render; channel and options are fixed per call site)
   }, deps);
   return state;
 }

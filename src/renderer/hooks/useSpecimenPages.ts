@@ -35,6 +35,7 @@ const freshStore = (): Store => ({ pages: new Map(), inflight: new Map(), total:
 export function useSpecimenPages(filter: SpecimenFilter, version: number): SpecimenPages {
   const filterKey = JSON.stringify(filter);
   // A new filter is a new list: start from nothing.
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- filterKey is the reset key, not an input
   const store = useMemo<Store>(() => freshStore(), [filterKey]);
   const stableFilter = useMemo(() => JSON.parse(filterKey) as SpecimenFilter, [filterKey]);
   const versionRef = useRef(version);
