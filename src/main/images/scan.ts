@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isUtf8 } from 'node:buffer';
 import type { InputError } from '../../shared/domain';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif', '.heic', '.heif', '.bmp']);
@@ -34,18 +35,34 @@ async function* walk(dir: string, classFolder: string | null, visited: Set<strin
     yield { kind: 'error', error: { path: dir, reason: describeFsError(err, 'cannot open folder') } };
     return;
   }
+  // Names whose bytes are not UTF-8, as Node decodes them (U+FFFD for each bad byte), listed only when a
+  // name in this folder holds U+FFFD: such a path cannot be opened, and would otherwise read as vanished.
+  let invalidNames: Set<string> | null = null;
+  const hasInvalidName = async (name: string): Promise<boolean> => {
+    if (!name.includes('\uFFFD')) return false;
+    if (!invalidNames) {
+      const raw = await fs.promises.readdir(dir, { encoding: 'buffer' }).catch(() => []);
+      invalidNames = new Set(raw.filter((bytes) => !isUtf8(bytes)).map((bytes) => bytes.toString('utf8')));
+    }
+    return invalidNames.has(name);
+  };
   try {
     for await (const entry of handle) {
       const full = path.join(dir, entry.name);
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
+      // A regular file that is not an image is skipped whatever its name; anything else with such a name is reported.
+      if (!(isFile && !isImageName(entry.name)) && (await hasInvalidName(entry.name))) {
+        yield { kind: 'error', error: { path: full, reason: 'the file name is not valid UTF-8; rename it' } };
+        continue;
+      }
       if (entry.isSymbolicLink()) {
         try {
           const target = await fs.promises.stat(full);
           isDir = target.isDirectory();
           isFile = target.isFile();
         } catch (err) {
-          yield { kind: 'error', error: { path: full, reason: describeFsError(err, 'broken symlink') } };
+          yield { kind: 'error', error: { path: full, reason: await describeLinkError(full, err) } };
           continue;
         }
       }
@@ -81,6 +98,19 @@ export async function countImages(root: string): Promise<number> {
   let n = 0;
   for await (const e of scanFolder(root)) if (e.kind === 'image') n++;
   return n;
+}
+
+/** Why a symlink cannot be followed: its target is missing (named), it loops, or another file-system error. */
+async function describeLinkError(link: string, err: unknown): Promise<string> {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    try {
+      return `broken symbolic link → ${await fs.promises.readlink(link)}`;
+    } catch {
+      // The link itself is gone: it did vanish during the scan.
+    }
+  }
+  return describeFsError(err, 'cannot follow symbolic link');
 }
 
 export function describeFsError(err: unknown, fallback: string): string {
