@@ -20,6 +20,7 @@ import {
 } from '../catalogue';
 import { scanFolder, countImages, describeFsError } from '../images/scan';
 import { decodeImage, ImageDecodeError, type DecodedImage } from '../images/decode';
+import { pipeline } from '../base/pipeline';
 
 /** Larger files are refused before they are read into memory. */
 export const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -150,32 +151,25 @@ export async function importFolder(db: Db, options: ImportOptions): Promise<Impo
     options.onProgress?.({ done, total: Math.max(total, done), new: created, duplicates, errors: errors.length, currentPath: filePath });
   };
 
-  let settled: Promise<void> = Promise.resolve();
-  const window: Promise<void>[] = [];
-  for await (const entry of scanFolder(root)) {
-    if (options.signal?.aborted) {
-      cancelled = true;
-      break;
+  // Files are decoded several at a time but written in scan order, so that the same folder always gives the
+  // same specimen ids; at most `concurrency` files are started but not yet written, so memory stays bounded.
+  async function* files() {
+    for await (const entry of scanFolder(root)) {
+      if (entry.kind === 'skipped') skippedNonImage++;
+      else if (entry.kind === 'error') pending.push({ kind: 'error', error: entry.error });
+      else {
+        scanned++;
+        yield entry;
+      }
     }
-    if (entry.kind === 'skipped') {
-      skippedNonImage++;
-      continue;
-    }
-    if (entry.kind === 'error') {
-      pending.push({ kind: 'error', error: entry.error });
-      continue;
-    }
-    scanned++;
-    // Files are decoded several at a time but written in scan order, so that the same folder always gives
-    // the same specimen ids. Each link of the chain settles one file after the one before it.
-    const outcome = processFile(db, entry.path, entry.classFolder);
-    const filePath = entry.path;
-    settled = settled.then(async () => settle(await outcome, filePath));
-    window.push(settled);
-    // At most `concurrency` files are started but not yet written: memory stays bounded.
-    if (window.length >= concurrency) await window.shift();
   }
-  await settled;
+  for await (const { outcome, filePath } of pipeline(files(), async (entry) => ({ outcome: await processFile(db, entry.path, entry.classFolder), filePath: entry.path }), {
+    concurrency,
+    ...(options.signal ? { signal: options.signal } : {}),
+  })) {
+    settle(outcome, filePath);
+  }
+  if (options.signal?.aborted) cancelled = true;
   flush();
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
