@@ -4,6 +4,39 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
 
+// Layers, enforced per folder with no-restricted-imports (as VS Code does). A later block replaces an earlier
+// block's no-restricted-imports for the files both match, so each block lists every pattern that applies to it.
+// test/lint/layers.test.ts checks that the rules bite.
+const SHELL_MESSAGE = 'src/main/app is the Electron shell: nothing outside it imports it (a piece both need belongs in src/main/base).';
+/** Imports of src/main/app from a file elsewhere in src/main, optionally allowing a few of its modules. */
+const appFromMain = (...allowed) => ({
+  regex: allowed.length ? String.raw`^(\.\.?/)+app(/(?!(${allowed.join('|')})$)|$)` : String.raw`^(\.\.?/)+app(/|$)`,
+  message: SHELL_MESSAGE,
+});
+const HARNESS = {
+  regex: String.raw`(^|/)harness-(server|main)(\.[jt]s)?$`,
+  message: 'The test harness is a shell: only src/main/ipc/harness-main.ts imports the harness server.',
+};
+const ENGINE = {
+  regex: String.raw`^(\.\.?/)+(.*/)?(app|catalogue|cli|images|ipc|jobs|shared|renderer)(/|$)|^electron$`,
+  message: 'src/main/engine imports nothing from src/main outside src/main/engine and src/main/base (nor src/shared, nor Electron).',
+};
+const NO_MAIN = { regex: String.raw`^(\.\./)+main(/|$)`, message: 'src/shared and src/renderer import nothing from src/main: it talks to them over the IPC contract in src/shared.' };
+const NO_NODE = { group: ['node:*', 'electron', 'fs', 'path', 'react'], message: 'src/shared runs in both processes: it may use neither Node nor the DOM.' };
+const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+const layers = [
+  { files: ['src/main/**'], rules: restrict(appFromMain(), HARNESS) },
+  { files: ['src/main/app/**'], rules: restrict(HARNESS) },
+  // The harness serves the renderer with the app's CSP; until that moves out of app/security.ts it is an exception.
+  { files: ['src/main/ipc/harness-main.ts', 'src/main/ipc/harness-server.ts'], rules: restrict(appFromMain('security')) },
+  // The IPC dispatcher checks folders to open with app/open-folder.ts: an exception until that leaves the shell.
+  { files: ['src/main/ipc/dispatcher.ts'], rules: restrict(appFromMain('open-folder'), HARNESS) },
+  { files: ['src/main/engine/**'], rules: restrict(ENGINE, HARNESS) },
+  { files: ['src/renderer/**'], rules: restrict(NO_MAIN) },
+  // src/shared runs in both processes: it may use neither Node nor the DOM.
+  { files: ['src/shared/**'], rules: restrict(NO_NODE, NO_MAIN) },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'release/**', 'node_modules/**', 'e2e-screenshots/**', 'bin/**', '.runs-dist/**'] },
   js.configs.recommended,
@@ -36,13 +69,7 @@ export default tseslint.config(
       'react-hooks/exhaustive-deps': 'error',
     },
   },
-  {
-    // src/shared runs in both processes: it may use neither Node nor the DOM.
-    files: ['src/shared/**'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'electron', 'fs', 'path', 'react'] }],
-    },
-  },
+  ...layers,
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { ...globals.node } },

@@ -1,0 +1,84 @@
+// The layer rules in eslint.config.js (no-restricted-imports per folder) bite: each probe is linted in memory
+// with lintText under a path inside the folder it speaks for, so no scratch file is written to the tree.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { ESLint } from 'eslint';
+import { REPO_ROOT } from '../helpers/fs';
+
+const eslint = new ESLint({ cwd: REPO_ROOT });
+
+/** The no-restricted-imports messages for `text` linted as if it were the file at `file` (relative to the repo). */
+async function restrictedImports(file: string, text: string): Promise<string[]> {
+  const [result] = await eslint.lintText(text, { filePath: path.join(REPO_ROOT, file) });
+  assert.ok(result, 'ESLint returned no result');
+  const other = result.messages.filter((m) => m.ruleId !== 'no-restricted-imports');
+  assert.deepEqual(other, [], `the probe ${file} should break no other rule`);
+  return result.messages.map((m) => m.message);
+}
+
+test('the engine may not import the catalogue, jobs, IPC, shells or src/shared', async () => {
+  const probes: [string, string][] = [
+    ['src/main/engine/__lint_probe__.ts', '../catalogue'],
+    ['src/main/engine/runtime/__lint_probe__.ts', '../../catalogue/runs'],
+    ['src/main/engine/runtime/__lint_probe__.ts', '../../jobs/train/train'],
+    ['src/main/engine/runtime/__lint_probe__.ts', '../../ipc/core'],
+    ['src/main/engine/runtime/__lint_probe__.ts', '../../app/settings'],
+    ['src/main/engine/runtime/__lint_probe__.ts', '../../cli/command'],
+    ['src/main/engine/runtime/__lint_probe__.ts', '../../images/decode'],
+    ['src/main/engine/runtime/__lint_probe__.ts', '../../../shared/metrics'],
+    ['src/main/engine/__lint_probe__.ts', 'electron'],
+  ];
+  for (const [file, from] of probes) {
+    const messages = await restrictedImports(file, `import { thing } from '${from}';\nexport const probe = thing;\n`);
+    assert.equal(messages.length, 1, `${file} importing ${from}: ${JSON.stringify(messages)}`);
+    assert.match(messages[0]!, new RegExp(`'${from.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}' import is restricted`));
+    assert.match(messages[0]!, /src\/main\/engine imports nothing from src\/main outside src\/main\/engine and src\/main\/base/);
+  }
+});
+
+test('the engine may import itself, src/main/base and Node', async () => {
+  const messages = await restrictedImports(
+    'src/main/engine/runtime/__lint_probe__.ts',
+    [
+      "import fs from 'node:fs';",
+      "import { writeFileAtomicSync } from '../../base/atomic-write';",
+      "import { thing } from '../graph/tensor';",
+      "import { other } from './protocol';",
+      'export const probe = [fs, writeFileAtomicSync, thing, other];',
+      '',
+    ].join('\n'),
+  );
+  assert.deepEqual(messages, []);
+});
+
+test('only src/main/app imports the Electron shell', async () => {
+  const text = "import { CONTENT_SECURITY_POLICY } from '../app/security';\nexport const probe = CONTENT_SECURITY_POLICY;\n";
+  const [message] = await restrictedImports('src/main/jobs/__lint_probe__.ts', text);
+  assert.match(message ?? '', /'\.\.\/app\/security' import is restricted.*src\/main\/app is the Electron shell/);
+  assert.deepEqual(await restrictedImports('src/main/app/__lint_probe__.ts', "import { CONTENT_SECURITY_POLICY } from './security';\nexport const probe = CONTENT_SECURITY_POLICY;\n"), []);
+  // The harness's one known exception (the CSP) does not open the rest of the shell to it.
+  assert.deepEqual(await restrictedImports('src/main/ipc/harness-server.ts', text), []);
+  const [menu] = await restrictedImports('src/main/ipc/harness-server.ts', "import { buildMenu } from '../app/menu';\nexport const probe = buildMenu;\n");
+  assert.match(menu ?? '', /'\.\.\/app\/menu' import is restricted/);
+});
+
+test('only the harness imports the harness server', async () => {
+  const text = "import { startHarness } from '../ipc/harness-server';\nexport const probe = startHarness;\n";
+  const [message] = await restrictedImports('src/main/cli/__lint_probe__.ts', text);
+  assert.match(message ?? '', /'\.\.\/ipc\/harness-server' import is restricted.*only src\/main\/ipc\/harness-main\.ts imports the harness server/);
+  assert.equal((await restrictedImports('src/main/app/__lint_probe__.ts', text)).length, 1);
+  assert.deepEqual(await restrictedImports('src/main/ipc/harness-main.ts', "import { startHarness } from './harness-server';\nexport const probe = startHarness;\n"), []);
+});
+
+test('src/renderer and src/shared import nothing from src/main; src/shared uses no Node', async () => {
+  assert.equal((await restrictedImports('src/renderer/pages/__lint_probe__.tsx', "import { thing } from '../../main/catalogue';\nexport const probe = thing;\n")).length, 1);
+  assert.equal((await restrictedImports('src/shared/__lint_probe__.ts', "import { thing } from '../main/jobs/evaluate';\nexport const probe = thing;\n")).length, 1);
+  assert.equal((await restrictedImports('src/shared/__lint_probe__.ts', "import fs from 'node:fs';\nexport const probe = fs;\n")).length, 1);
+  assert.deepEqual(await restrictedImports('src/renderer/pages/__lint_probe__.tsx', "import { thing } from '../../shared/metrics';\nexport const probe = thing;\n"), []);
+});
+
+test('tests may import anything', async () => {
+  const text = "import { CONTENT_SECURITY_POLICY } from '../src/main/app/security';\nimport { startHarness } from '../src/main/ipc/harness-server';\nexport const probe = [CONTENT_SECURITY_POLICY, startHarness];\n";
+  assert.deepEqual(await restrictedImports('test/__lint_probe__.ts', text), []);
+});
