@@ -2,17 +2,35 @@
 // a person reading the file) knows its classes, how to prepare an image, what it is and how it was made.
 // Every value is a string; structured values are JSON. Keys are plain words, listed in MODEL_METADATA_KEYS.
 import { z } from 'zod';
+import { classListProblem } from './class-name';
 
 export const MODEL_FORMAT = 'orelab-classifier/1';
 
+/**
+ * Input sizes a model may declare. Below 8 px there is no image left to classify (and no ViT patch grid);
+ * above 1024 px one float32 image is 12 MB, and the resize of every photo to size / crop_fraction fails or
+ * takes gigabytes: a model declaring 100000 made every photo look corrupt. Orelab trains at 224 (32 in tests).
+ */
+export const MIN_IMAGE_SIZE = 8;
+export const MAX_IMAGE_SIZE = 1024;
+
+/**
+ * A normalisation divisor: 0 makes every input Infinity or NaN, and so every confidence NaN. (zod 4's
+ * z.number() already refuses NaN and ±Infinity, which JSON.parse gives for "1e999", so mean needs no more.)
+ */
+const positiveStd = () => z.number().positive({ message: 'must be greater than 0 (it divides every pixel value)' });
+
 export const PreprocessingSchema = z.object({
   /** Input is [N, 3, size, size] float32, RGB, NCHW. */
-  size: z.number().int().positive(),
-  /** Resize the short side to floor(size / crop_fraction) (bicubic), then centre-crop size×size. */
-  crop_fraction: z.number().positive().max(1),
+  size: z.number().int().min(MIN_IMAGE_SIZE).max(MAX_IMAGE_SIZE),
+  /**
+   * Resize the short side to floor(size / crop_fraction) (bicubic), then centre-crop size×size. At least 0.5:
+   * a tiny fraction would resize every photo to an enormous image before cropping (timm's range is 0.875–1).
+   */
+  crop_fraction: z.number().min(0.5).max(1),
   /** (pixel / 255 − mean) / std per channel. */
   mean: z.tuple([z.number(), z.number(), z.number()]),
-  std: z.tuple([z.number(), z.number(), z.number()]),
+  std: z.tuple([positiveStd(), positiveStd(), positiveStd()]),
   color: z.literal('RGB'),
   layout: z.literal('NCHW'),
 });
@@ -50,7 +68,22 @@ export const ModelMetricsSchema = z.object({
 
 export const ModelMetadataSchema = z.object({
   format: z.literal(MODEL_FORMAT),
-  classes: z.array(z.string().min(1)).min(2),
+  /**
+   * Class names become sorting folders and CSV columns, so a model file is held to the catalogue's rule
+   * (src/shared/class-name.ts) and may not list two names that differ only in case: a crafted or damaged
+   * file must not be able to sort photos into "../../x".
+   */
+  classes: z
+    .array(z.string())
+    .min(2)
+    .superRefine((names, ctx) => {
+      const problem = classListProblem(names);
+      if (problem === null) return;
+      ctx.addIssue({
+        code: 'custom',
+        message: `refused: ${problem}. This model cannot be used; rename the class in the catalogue it was trained from and train it again`,
+      });
+    }),
   preprocessing: PreprocessingSchema,
   architecture: ArchitectureSchema,
   weights_source: z.string(),

@@ -2,15 +2,19 @@ import type { ClassInfo } from '../../shared/domain';
 import { stmt, type Db } from './open';
 import { nowIso } from './time';
 import { applyLabelChanges } from './labels';
+import { classNameProblem } from '../../shared/class-name';
 
 export class ClassError extends Error {}
 
+/**
+ * A class name a person typed (CLI, app, an import folder), as it will be stored: surrounding spaces are
+ * dropped, and the rest must pass the shared rule (src/shared/class-name.ts), the same one a model's class
+ * list is held to, since a class name becomes a sorting folder and a CSV column.
+ */
 export function validateClassName(raw: string): string {
   const name = raw.trim();
-  if (name.length === 0) throw new ClassError('class name is empty');
-  if (name.length > 100) throw new ClassError(`class name is longer than 100 characters: "${name.slice(0, 40)}…"`);
-  if (name.startsWith('_')) throw new ClassError(`class names may not start with "_" (reserved for folders like _review): "${name}"`);
-  if (/[\\/\0]/.test(name)) throw new ClassError(`class name may not contain / or \\: "${name}"`);
+  const problem = classNameProblem(name);
+  if (problem !== null) throw new ClassError(`${problem}; choose another name`);
   return name;
 }
 

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Split } from '../../../shared/domain';
 import { assignSplits, type Db } from '../../catalogue';
+import { classListProblem } from '../../../shared/class-name';
 import type { DataItem } from './data';
 
 export interface TrainingDataset {
@@ -39,6 +40,12 @@ export function loadTrainingDataset(db: Db, options: { splitSeed?: number; limit
     throw new DatasetError(
       `training needs labeled photos of at least two classes in the train split; the catalogue has ${classes.length}. Import with --labels-from-folders or label photos first.`,
     );
+  }
+  // A catalogue made by an older Orelab may hold a name the rule now refuses (e.g. ".." from a rename): the
+  // model would carry it and be refused wherever it is loaded, so training stops here and says how to fix it.
+  const problem = classListProblem(classes);
+  if (problem !== null) {
+    throw new DatasetError(`cannot train: ${problem}. Rename the class (orelab classes rename OLD NEW, or merge it) and train again`);
   }
   const index = new Map(classes.map((c, i) => [c, i]));
   const splits: Record<Split, DataItem[]> = { train: [], val: [], test: [] };
