@@ -114,6 +114,52 @@ test('a specimen whose file was deleted since import gives 404, its thumbnail st
   }
 });
 
+test('a specimen whose file was replaced by something that is not an image is refused, by id and by path', async () => {
+  const page = (await t.call('specimens.page', { filter: {}, offset: 0, limit: 10 })).items;
+  const jpeg = page.find((s) => s.originalName !== 'scan.tif')!;
+  const tiff = page.find((s) => s.originalName === 'scan.tif')!;
+  const secret = path.join(t.dir, 'secret.txt');
+  fs.writeFileSync(secret, 'root:x:0:0:not an image\n');
+  for (const specimen of [jpeg, tiff]) {
+    const file = (await t.call('specimens.get', { id: specimen.id })).specimen.path;
+    const original = fs.readFileSync(file);
+    try {
+      // A text file at the catalogued path, then a symlink there to a file that is not an image.
+      for (const replace of [() => fs.writeFileSync(file, 'root:x:0:0:not an image\n'), () => fs.symlinkSync(secret, file)]) {
+        fs.rmSync(file);
+        replace();
+        for (const url of [specimenImageUrl(BASE, 'full', specimen.id, key), fileImageUrl(BASE, file, key)]) {
+          const r = await get(url);
+          assert.equal(r.status, 403, `${specimen.originalName}: ${url}`);
+          const body = await r.text();
+          assert.ok(!body.includes('root:'), body);
+          assert.match(body, /not an image/);
+        }
+      }
+    } finally {
+      fs.rmSync(file);
+      fs.writeFileSync(file, original);
+    }
+    assert.equal((await get(specimenImageUrl(BASE, 'full', specimen.id, key))).status, 200);
+  }
+});
+
+test('an image is served as the format its bytes decode as, not the format recorded at import', async () => {
+  const page = (await t.call('specimens.page', { filter: {}, offset: 0, limit: 10 })).items;
+  const jpeg = page.find((s) => s.originalName !== 'scan.tif')!;
+  const file = (await t.call('specimens.get', { id: jpeg.id })).specimen.path;
+  const original = fs.readFileSync(file);
+  try {
+    fs.writeFileSync(file, await sharp(original).png().toBuffer());
+    const r = await get(specimenImageUrl(BASE, 'full', jpeg.id, key));
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('content-type'), 'image/png');
+    assert.equal((await sharp(Buffer.from(await r.arrayBuffer())).metadata()).format, 'png');
+  } finally {
+    fs.writeFileSync(file, original);
+  }
+});
+
 test('opening another catalogue invalidates the old image URLs', async () => {
   const url = specimenImageUrl(BASE, 'thumb', ids[0]!, key);
   assert.equal((await get(url)).status, 200);

@@ -1,22 +1,30 @@
 // The image protocol's one implementation, for Electron's orelab-image:// handler and the harness's
 // /orelab-image/ route. It serves catalogue files only: thumbnails from the catalogue, and originals of
-// catalogued specimens (by id, or by a path that belongs to a specimen). Everything else is refused.
+// catalogued specimens (by id, or by a path that belongs to a specimen) whose bytes sharp reads as a photo.
+// Everything else is refused: a catalogued path replaced by a text file, or a symlink to one, is not served.
 import fs from 'node:fs';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { parseImageRoute } from '../../shared/images';
 import { getThumbnail, specimenFile, specimenForPath } from '../catalogue';
 import type { CatalogueSession } from './session';
 
-/** Formats Chromium shows as they are; the rest (TIFF, HEIF, ...) are converted to JPEG on the way out. */
+/**
+ * Formats (as sharp names them) the routes serve: photos only. sharp reads more (SVG, PDF, text matrices,
+ * ...), and a catalogued path may since have been replaced by anything, so the bytes decide, not the name.
+ */
+const PHOTO_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif', 'jp2k', 'jxl']);
+/** Photo formats Chromium shows as they are; the rest (TIFF, HEIF, ...) are converted to JPEG on the way out. */
 const BROWSER_FORMATS: Record<string, string> = {
   jpeg: 'image/jpeg',
-  jpg: 'image/jpeg',
   png: 'image/png',
   webp: 'image/webp',
   gif: 'image/gif',
-  avif: 'image/avif',
 };
 const CONVERTED_MAX_SIZE = 4096;
+/** Far above any camera's file; a larger "photo" is not read into memory at all. */
+const MAX_FILE_BYTES = 512 * 1024 * 1024;
+const MAX_INPUT_PIXELS = 100_000_000;
+const NOT_AN_IMAGE = 'the file of this specimen is not an image (it was replaced since it was imported)';
 
 const IMAGE_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
@@ -35,17 +43,42 @@ function image(bytes: Uint8Array, type: string): Response {
   });
 }
 
-async function serveFile(file: { path: string; format: string }): Promise<Response> {
-  let bytes: Buffer;
+/**
+ * Reads a regular file, or null when there is none at the path. O_NONBLOCK, so that a FIFO put in a photo's
+ * place cannot hang the read (it is then refused as not a regular file); the fstat is of what was opened.
+ */
+async function readRegularFile(file: string): Promise<Buffer | 'not-a-file' | null> {
+  let handle: fs.promises.FileHandle;
   try {
-    bytes = await fs.promises.readFile(file.path);
+    handle = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch {
-    return refuse(404, 'the file of this specimen was moved or deleted since it was imported');
+    return null;
   }
-  const type = BROWSER_FORMATS[file.format.toLowerCase()];
+  try {
+    const st = await handle.stat();
+    if (!st.isFile() || st.size > MAX_FILE_BYTES) return 'not-a-file';
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function serveFile(file: { path: string }): Promise<Response> {
+  const bytes = await readRegularFile(file.path);
+  if (bytes === null) return refuse(404, 'the file of this specimen was moved or deleted since it was imported');
+  if (bytes === 'not-a-file') return refuse(403, NOT_AN_IMAGE);
+  // The bytes about to be served are what is checked (no second read that could see another file).
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
+  } catch {
+    return refuse(403, NOT_AN_IMAGE);
+  }
+  if (!meta.format || !PHOTO_FORMATS.has(meta.format)) return refuse(403, NOT_AN_IMAGE);
+  const type = meta.format === 'heif' && meta.compression === 'av1' ? 'image/avif' : BROWSER_FORMATS[meta.format];
   if (type) return image(bytes, type);
   try {
-    const jpeg = await sharp(bytes, { limitInputPixels: 100_000_000 })
+    const jpeg = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS })
       .rotate()
       .resize(CONVERTED_MAX_SIZE, CONVERTED_MAX_SIZE, { fit: 'inside', withoutEnlargement: true })
       .jpeg({ quality: 90 })
@@ -58,7 +91,8 @@ async function serveFile(file: { path: string; format: string }): Promise<Respon
 
 /**
  * Answers one image request. `rest` is the URL path after the image base ("thumb/12"); `query` its query.
- * Returns 400 for a malformed URL, 403 for a path that is not a catalogued file, 404 for anything missing
+ * Returns 400 for a malformed URL, 403 for a path that is not a catalogued file or a file that is not an
+ * image, 404 for anything missing
  * (including a URL from a catalogue that is no longer open).
  */
 export async function serveImage(session: CatalogueSession, rest: string, query: URLSearchParams): Promise<Response> {
