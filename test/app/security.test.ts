@@ -13,7 +13,9 @@ import {
 } from '../../src/main/app/security';
 import { buildMenuTemplate, type MenuActions } from '../../src/main/app/menu';
 import { initialCatalogue, loadSettings, saveSettings, SETTINGS_FILE } from '../../src/main/app/settings';
+import { checkFolderToOpen } from '../../src/main/app/open-folder';
 import { resolveStaticPath, serveStaticFile } from '../../src/main/ipc/static-files';
+import { createCore } from '../../src/main/ipc/core';
 import { REPO_ROOT, tempDir } from '../helpers/fs';
 
 function directives(csp: string): Map<string, string[]> {
@@ -155,4 +157,97 @@ test('app files: only under the renderer folder, with the CSP on every response'
   assert.equal(resolveStaticPath(root, '/../x'), path.join(root, 'x'));
   assert.equal(resolveStaticPath(root, '/a/%2e%2e/%2e%2e/x'), path.join(root, 'x'));
   assert.equal(resolveStaticPath(root, '/%00'), null);
+});
+
+/**
+ * The `electronFuses:` block of electron-builder.yml as key → value. A deliberately small reader (no YAML
+ * library is a dependency): the block is a map of booleans, one `key: value` a line, indented under it.
+ */
+function electronFuses(yaml: string): Map<string, string> {
+  const lines = yaml.split(/\r?\n/);
+  const start = lines.findIndex((l) => /^electronFuses:\s*(#.*)?$/.test(l));
+  assert.ok(start >= 0, 'electron-builder.yml has no top-level electronFuses block');
+  const fuses = new Map<string, string>();
+  for (const line of lines.slice(start + 1)) {
+    if (/^\s*(#.*)?$/.test(line)) continue;
+    const m = /^\s+([A-Za-z]+):\s*([^#\s]+)\s*(#.*)?$/.exec(line);
+    if (!m) break;
+    assert.ok(!fuses.has(m[1]!), `${m[1]} is set twice`);
+    fuses.set(m[1]!, m[2]!);
+  }
+  return fuses;
+}
+
+test('the packaged app flips the Electron fuses: no run-as-node, NODE_OPTIONS or --inspect; only the integrity-checked app.asar', () => {
+  const fuses = electronFuses(fs.readFileSync(path.join(REPO_ROOT, 'electron-builder.yml'), 'utf8'));
+  assert.equal(fuses.get('runAsNode'), 'false');
+  assert.equal(fuses.get('enableNodeOptionsEnvironmentVariable'), 'false');
+  assert.equal(fuses.get('enableNodeCliInspectArguments'), 'false');
+  assert.equal(fuses.get('enableEmbeddedAsarIntegrityValidation'), 'true');
+  assert.equal(fuses.get('onlyLoadAppFromAsar'), 'true');
+  assert.equal(fuses.get('grantFileProtocolExtraPrivileges'), 'false', 'the app is served from orelab://, never file://');
+  // Every key is one the installed electron-builder knows (a misspelt fuse would be silently ignored, or fail the build late).
+  const schema = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules/app-builder-lib/scheme.json'), 'utf8')) as {
+    definitions: { FuseOptionsV1: { properties: Record<string, { type: string }> } };
+  };
+  const known = schema.definitions.FuseOptionsV1.properties;
+  for (const [key, value] of fuses) {
+    assert.ok(key in known, `electronFuses.${key} is not an electron-builder fuse option`);
+    assert.ok(value === 'true' || value === 'false', `electronFuses.${key} is not a boolean: ${value}`);
+  }
+});
+
+test('files.openFolder opens folders only: never a file, an executable, or an application bundle', async () => {
+  const dir = tempDir();
+  const folder = path.join(dir, 'results');
+  fs.mkdirSync(folder);
+  const bundles = ['Calculator.app', 'Tool.APP', 'setup.exe', 'Helper.bundle', 'Thing.framework', 'x.appimage'].map((name) => path.join(dir, name));
+  for (const b of bundles) fs.mkdirSync(path.join(b, 'Contents'), { recursive: true });
+  const script = path.join(dir, 'run.sh');
+  fs.writeFileSync(script, '#!/bin/sh\necho hi\n', { mode: 0o755 });
+  const linkToBundle = path.join(dir, 'innocent');
+  fs.symlinkSync(bundles[0]!, linkToBundle);
+  const linkToFolder = path.join(dir, 'results-link');
+  fs.symlinkSync(folder, linkToFolder);
+
+  assert.deepEqual(checkFolderToOpen(folder), { ok: true, folder, real: fs.realpathSync(folder) });
+  assert.deepEqual(checkFolderToOpen(linkToFolder), { ok: true, folder: linkToFolder, real: fs.realpathSync(folder) });
+  // Inside a bundle is a plain folder: the file manager shows it, nothing runs.
+  assert.equal(checkFolderToOpen(path.join(bundles[0]!, 'Contents')).ok, true);
+  for (const p of [...bundles, linkToBundle]) {
+    const r = checkFolderToOpen(p);
+    assert.ok(!r.ok && r.reason === 'bundle', p);
+    assert.match(r.ok ? '' : r.message, /application bundle|program/, p);
+  }
+  for (const p of [script, path.join(dir, 'results', '..', 'run.sh')]) {
+    const r = checkFolderToOpen(p);
+    assert.ok(!r.ok && r.reason === 'not-a-folder', p);
+  }
+  const missing = checkFolderToOpen(path.join(dir, 'nope'));
+  assert.ok(!missing.ok && missing.reason === 'missing');
+
+  // Through the dispatcher, with a desktop shell that records what it was asked to open.
+  const opened: string[] = [];
+  const core = createCore({
+    shell: 'electron',
+    version: 'test',
+    openFolder: (f) => {
+      opened.push(f);
+      return Promise.resolve('');
+    },
+  });
+  try {
+    const ok = await core.invoke('files.openFolder', { path: folder });
+    assert.deepEqual(ok, { ok: true, value: { opened: true, path: folder } });
+    for (const p of [...bundles, linkToBundle, script]) {
+      const r = await core.invoke('files.openFolder', { path: p });
+      assert.ok(!r.ok, p);
+      assert.equal(r.ok ? '' : r.error.code, 'invalid-request', p);
+      assert.ok((r.ok ? '' : r.error.message).includes(p), p);
+    }
+    assert.equal((await core.handleRequest('files.openFolder', { path: path.join(dir, 'nope') })).ok, false);
+    assert.deepEqual(opened, [fs.realpathSync(folder)], 'only the real folder reached the shell');
+  } finally {
+    await core.shutdown();
+  }
 });

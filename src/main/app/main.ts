@@ -13,6 +13,7 @@ import type { IpcResult } from '../../shared/ipc';
 import { APP_HOST, APP_SCHEME, APP_URL, CONTENT_SECURITY_POLICY, PRIVILEGED_SCHEMES, createWindowOptions, isAppUrl } from './security';
 import { initialCatalogue, loadSettings, saveSettings } from './settings';
 import { buildMenuTemplate } from './menu';
+import { checkFolderToOpen } from './open-folder';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // dist/main
 const rendererDir = path.join(here, '..', 'renderer');
@@ -96,8 +97,12 @@ async function start(): Promise<void> {
     shell: 'electron',
     version: app.getVersion(),
     dialogs: { chooseFolder, chooseCatalogue, saveFile },
-    // The dispatcher passes folders only (files.openFolder checks), so nothing here can launch a program.
-    openFolder: (folder) => shell.openPath(folder),
+    // The dispatcher passes checked folders only; checked again right here, at the one call that could launch a
+    // program (shell.openPath opens a file or an .app bundle with its default handler).
+    openFolder: (folder) => {
+      const checked = checkFolderToOpen(folder);
+      return checked.ok ? shell.openPath(checked.real) : Promise.resolve(checked.message);
+    },
     catalogueOpened: (file) => saveSettings(userData, { ...loadSettings(userData), lastCatalogue: file }),
   });
   core = instance;

@@ -53,6 +53,7 @@ import type { JobManager } from '../jobs/manager';
 import type { CatalogueSession } from './session';
 import type { EventHub } from './events';
 import { IpcError, invalidRequest, issuesFromZod, toIpcError } from './errors';
+import { checkFolderToOpen } from '../app/open-folder';
 
 /** What differs between the shells: Electron has native dialogs and remembers the last catalogue. */
 export interface Host {
@@ -97,18 +98,14 @@ function createHandlers({ session, jobs, events, host }: DispatcherDeps): Handle
     'dialog.chooseCatalogue': async (r) => ({ path: await dialogs().chooseCatalogue(r.mode) }),
     'dialog.saveFile': async (r) => ({ path: await dialogs().saveFile(r.title, r.defaultPath) }),
     'files.openFolder': async (r) => {
-      const folder = path.resolve(r.path);
-      let st: fs.Stats;
-      try {
-        st = fs.statSync(folder);
-      } catch {
-        throw new IpcError('not-found', `${folder}: no such folder`);
-      }
-      if (!st.isDirectory()) throw new IpcError('invalid-request', `${folder} is not a folder (only folders are opened)`);
-      if (!host.openFolder) return { opened: false, path: folder };
-      const problem = await host.openFolder(folder);
-      if (problem) throw new IpcError('unavailable', `cannot open ${folder}: ${problem}`);
-      return { opened: true, path: folder };
+      // The shell opens a path with its default handler: anything but a plain folder could launch a program.
+      const checked = checkFolderToOpen(r.path);
+      if (!checked.ok) throw new IpcError(checked.reason === 'missing' ? 'not-found' : 'invalid-request', checked.message);
+      if (!host.openFolder) return { opened: false, path: checked.folder };
+      // The real path that was checked, not the name given: a symlink there could be repointed after the check.
+      const problem = await host.openFolder(checked.real);
+      if (problem) throw new IpcError('unavailable', `cannot open ${checked.folder}: ${problem}`);
+      return { opened: true, path: checked.folder };
     },
 
     'catalogue.current': () => ({ catalogue: session.info() }),
@@ -227,7 +224,10 @@ function createHandlers({ session, jobs, events, host }: DispatcherDeps): Handle
       const d = db();
       const model = requireModel(d, r.modelId);
       const file = path.resolve(r.path);
-      if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new IpcError('invalid-request', `${file} is a folder; give a file name`);
+      // lstat, not stat: a symlink (even to a folder) is left to writeCsvFile, which refuses to write through
+      // it (SymlinkTargetError, a user error in toIpcError) rather than replacing or following it.
+      const existing = fs.lstatSync(file, { throwIfNoEntry: false });
+      if (existing?.isDirectory()) throw new IpcError('invalid-request', `${file} is a folder; give a file name`);
       if (!fs.existsSync(path.dirname(file))) throw new IpcError('not-found', `${path.dirname(file)}: no such folder`);
       const { header, rows } = exportTable(d, model, r.kind, r.scope === 'all' ? undefined : r.scope);
       writeCsvFile(file, header, rows);

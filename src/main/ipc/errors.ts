@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { IpcErrorCode, IpcErrorInfo, IpcIssue } from '../../shared/ipc';
 import { ClassError, CatalogueVersionError, SpecimenReferenceError, LabelTargetError, ModelReferenceError } from '../catalogue';
 import { JobBusyError } from '../jobs/manager';
+import { SymlinkTargetError } from '../base/atomic-write';
 
 export class IpcError extends Error {
   constructor(
@@ -41,6 +42,9 @@ export function toIpcError(err: unknown): IpcError {
   if (err instanceof SpecimenReferenceError) return new IpcError('not-found', err.message);
   if (err instanceof ModelReferenceError) return new IpcError('invalid-request', err.message);
   if (err instanceof CatalogueVersionError) return new IpcError('conflict', err.message);
+  // An export path the user named is a symlink: their choice conflicts with the file there, and the message
+  // names it (not an 'internal' failure).
+  if (err instanceof SymlinkTargetError) return new IpcError('conflict', err.message);
   if (err instanceof RangeError) {
     return new IpcError(/^no specimen/.test(err.message) ? 'not-found' : 'invalid-request', err.message);
   }
