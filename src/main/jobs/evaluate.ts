@@ -11,6 +11,15 @@ export interface SplitEvaluation {
   /** Specimens of the split whose label is not one of the model's classes: not scored. */
   unknownLabels: number;
   errors: InputError[];
+  /**
+   * True when the evaluation was cancelled before every photo of the split was scored: the report then
+   * covers only `scored` of `total` photos and must not be shown as the split's metrics.
+   */
+  partial: boolean;
+  /** Photos scored (and recorded). */
+  scored: number;
+  /** Photos of the split with a known label, unreadable ones included. */
+  total: number;
 }
 
 /**
@@ -78,5 +87,8 @@ export async function evaluateCatalogueSplit(
     }
   }
   for (const pending of inflight) record(pending.batch, await pending.probabilities);
-  return { report: classificationReport(classifier.classes, truth, predicted), unknownLabels, errors };
+  // Counted, not inferred from the signal: a cancel that lands after the last batch leaves a whole result, and
+  // warmCache stops early on a cancel too (its usable list is then short, not the split).
+  const partial = usable.length + errors.length < items.length || truth.length < usable.length;
+  return { report: classificationReport(classifier.classes, truth, predicted), unknownLabels, errors, partial, scored: truth.length, total: items.length };
 }

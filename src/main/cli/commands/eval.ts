@@ -44,12 +44,16 @@ export const evalCommand: Command = {
       if (dbPath) db = openDatabase(resolveCataloguePath(dbPath));
       let report: ClassificationReport;
       let notes: Record<string, unknown> = {};
+      // Set when the run was interrupted (Ctrl-C, the signal) before every photo was scored.
+      let partial: string | null = null;
       const csv = stringOpt(args, 'csv');
       if (split) {
         const result = await evaluateCatalogueSplit(db!, resolveCataloguePath(dbPath), classifier, split, { signal: io.signal, onProgress: (d, t) => bar.update(d, t) });
         report = result.report;
         notes = { split, unscored_labels: result.unknownLabels, errors: result.errors };
-        if (csv) {
+        if (result.partial) partial = `${result.scored} of the ${result.total} photos of the ${split} split`;
+        // Metrics files cannot say they are partial, so an interrupted run writes none.
+        if (csv && !partial) {
           const files = reportFiles(csv);
           writeCsvFile(files.metrics, METRICS_HEADER, metricsRows(report));
           writeCsvFile(files.confusion, confusionHeader(report.classes), confusionRows(report));
@@ -64,20 +68,26 @@ export const evalCommand: Command = {
           signal: io.signal,
           onProgress: (p) => bar.update(p.done, p.total),
         });
+        if (!summary.report && summary.cancelled) throw new CliError('interrupted before any labeled photo was scored: no metrics', 130);
         if (!summary.report) throw new CliError(`${folder}: no photos in folders named after the model's classes (${classifier.classes.join(', ')})`);
         report = summary.report;
         notes = { folder: summary.folder, errors: summary.errors, ...(summary.files ? { files: summary.files } : {}) };
+        if (summary.cancelled) partial = `the ${summary.report.labeled} labeled photos scored before the interruption, not the whole folder`;
       }
       bar.done();
       const { classes, accuracy, macro_f1, per_class, confusion } = report;
-      if (boolOpt(args, 'json')) writeJson(io, { classes, accuracy, macro_f1, per_class, confusion, model: classifier.modelId, ...notes });
+      // An interrupted evaluation still shows what it scored, but never as the final result: said on stderr,
+      // and marked in the JSON, so that a script reading only stdout can tell.
+      if (partial) io.stderr.write(`orelab eval: interrupted: PARTIAL metrics over ${partial}; run it again for the final result\n`);
+      if (boolOpt(args, 'json')) writeJson(io, { classes, accuracy, macro_f1, per_class, confusion, model: classifier.modelId, partial: partial !== null, ...notes });
       else {
-        io.stdout.write(`model ${classifier.modelId}: accuracy ${(100 * accuracy).toFixed(2)}%, macro F1 ${macro_f1.toFixed(4)}\n\n`);
+        io.stdout.write(`model ${classifier.modelId}: ${partial ? 'PARTIAL (interrupted) ' : ''}accuracy ${(100 * accuracy).toFixed(2)}%, macro F1 ${macro_f1.toFixed(4)}\n\n`);
         io.stdout.write(formatTable(['class', 'support', 'precision', 'recall', 'F1'], per_class.map((c) => [c.class, String(c.support), c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3)])));
         io.stdout.write('\nconfusion (rows = true class, columns = predicted):\n');
         io.stdout.write(formatTable(['', ...classes.map((c) => c.slice(0, 6))], confusion.map((row, i) => [classes[i]!, ...row.map(String)])));
       }
-      return 0;
+      // 130, as for any job stopped by Ctrl-C: an interrupted evaluation did not succeed.
+      return partial ? 130 : 0;
     } finally {
       bar.done();
       db?.close();
