@@ -1,7 +1,7 @@
 // Raw node emitters with static shape inference. They leave no tape entry, so they belong inside an op's
 // forward emission or gradient rule (or in optimizer code), never directly in model code: autodiff would not
 // see them. Model code uses the registered ops in ops/index.ts.
-import { hostArray, type DType } from '../graph/dtype';
+import { hostArray, onnxDataType, type DType } from '../graph/dtype';
 import { GraphBuilder, GraphBuilderError, type Tensor } from '../graph/builder';
 
 export function normAxis(axis: number, rank: number): number {
@@ -45,8 +45,7 @@ export function scalarLike(x: Tensor, value: number): Tensor {
 
 export function cast(x: Tensor, to: DType): Tensor {
   if (x.dtype === to) return x;
-  const codes: Record<DType, number> = { float32: 1, float64: 11, int64: 7, bool: 9 };
-  return x.graph.node1('Cast', [x], { dtype: to, shape: x.shape, hint: 'Cast' }, { to: { i: codes[to] } });
+  return x.graph.node1('Cast', [x], { dtype: to, shape: x.shape, hint: 'Cast' }, { to: { i: onnxDataType[to] } });
 }
 
 export function reshapeRaw(x: Tensor, shape: readonly number[]): Tensor {
