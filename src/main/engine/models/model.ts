@@ -1,6 +1,7 @@
 // What a model definition gives the rest of the engine: parameter specs, a forward function over the graph
 // builder, and the per-sample DropPath layout. The train-chunk, evaluation and inference-export builders
-// work from this interface alone.
+// work from this interface alone. Definitions are made by the architecture registry (registry.ts) from
+// parameters declared once in a ParamTable.
 import type { Tensor } from '../graph/builder';
 import { Rng } from '../graph/random';
 
@@ -17,6 +18,49 @@ export interface ParamSpec {
   readonly name: string;
   readonly shape: readonly number[];
   readonly init: ParamInit;
+  /** Whether AdamW's weight decay applies when decay is per parameter (false: biases, norms, tokens). */
+  readonly decay: boolean;
+}
+
+/**
+ * Where a model declares its parameters, each exactly once: `declare` returns the spec, which the model's
+ * forward then reads (by `spec.name`), so the parameter list and the forward pass cannot drift apart and a
+ * name is written in one place. `scope('blocks.0')` declares under a dotted prefix into the same table.
+ * The order of declaration is the order of `specs` (graph inputs, checkpoints and initializers follow it).
+ */
+export class ParamTable {
+  private constructor(
+    private readonly prefix: string,
+    private readonly list: ParamSpec[],
+    private readonly names: Set<string>,
+  ) {}
+
+  static create(): ParamTable {
+    return new ParamTable('', [], new Set());
+  }
+
+  /**
+   * Declares one parameter. Weight decay follows timm's rule unless `decay` says otherwise: parameters of
+   * rank ≤ 1 (biases, norm scales) get none; tokens and embeddings that should not decay pass
+   * `{ decay: false }` (timm's `no_weight_decay()`).
+   */
+  declare(name: string, shape: readonly number[], init: ParamInit, options: { decay?: boolean } = {}): ParamSpec {
+    const full = this.prefix + name;
+    if (this.names.has(full)) throw new Error(`parameter "${full}" is declared twice`);
+    this.names.add(full);
+    const spec: ParamSpec = { name: full, shape: [...shape], init, decay: options.decay ?? shape.length > 1 };
+    this.list.push(spec);
+    return spec;
+  }
+
+  /** A view of this table that declares under `${prefix}${name}.`. */
+  scope(name: string): ParamTable {
+    return new ParamTable(`${this.prefix}${name}.`, this.list, this.names);
+  }
+
+  get specs(): readonly ParamSpec[] {
+    return this.list;
+  }
 }
 
 export interface ForwardContext {
@@ -42,6 +86,8 @@ export interface ModelDefinition {
   forward(params: ReadonlyMap<string, Tensor>, images: Tensor, ctx: ForwardContext): ForwardOutputs;
   /** Plain-data description (stored in checkpoints and model metadata). */
   readonly config: Readonly<Record<string, unknown>>;
+  /** The no-weight-decay rule (from each parameter's declaration); throws for a name the model lacks. */
+  noDecay(paramName: string): boolean;
 }
 
 export type ParamValues = Map<string, Float32Array>;
@@ -79,6 +125,11 @@ export function initParams(model: ModelDefinition, seed: number): ParamValues {
 
 export function paramCount(model: ModelDefinition): number {
   return model.params.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/** The tensor bound to a declared parameter in a forward pass. */
+export function paramTensor(params: ReadonlyMap<string, Tensor>, spec: ParamSpec): Tensor {
+  return requireParam(params, spec.name);
 }
 
 export function requireParam(params: ReadonlyMap<string, Tensor>, name: string): Tensor {

@@ -15,9 +15,10 @@ export interface AdamWConfig {
 
 export const DEFAULT_ADAMW: AdamWConfig = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
 
-/** timm's convention: no decay for biases, norms, position embedding and class token (1-D or token params). */
-export function decayMatricesOnly(wd: number): (name: string) => number {
-  return (name) => (/(\.bias|norm\d*\.weight|^norm\.weight|pos_embed|cls_token)$/.test(name) ? 0 : wd);
+/** timm's convention, decay `wd` except where the model's no-decay rule says none (biases, norms, position
+ * embedding, class token: declared with each parameter, see ParamTable.declare). */
+export function decayMatricesOnly(wd: number, model: { noDecay(paramName: string): boolean }): (name: string) => number {
+  return (name) => (model.noDecay(name) ? 0 : wd);
 }
 
 export interface AdamWStepScalars {

@@ -1,3 +1,5 @@
+// Matching pretrained tensors to a model's parameters, for any architecture: each registry entry's weights
+// adapter supplies the rules (which parameters are the head, which are new, which can be resized).
 import { WeightsFileError, type HostTensor, type TensorMap } from './tensor-file';
 
 export interface ParameterShape {
@@ -19,19 +21,39 @@ export interface PretrainedFit {
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 
+/** A weights file's tensors under an architecture's parameter names (what a weights adapter's `convert` gives). */
+export interface ConvertedWeights<L extends string = string> {
+  tensors: TensorMap;
+  /** Which of the adapter's source layouts the file was in. */
+  layout: L;
+  /** Source tensors that have no place in the architecture (pre-logits, poolers), left out. */
+  ignored: string[];
+}
+
+/** What a weights adapter knows about its architecture's parameters when fitting. */
+export interface FitRules {
+  /** The classifier head: trained for the lab's classes, so replaced unless asked to keep it. */
+  isHead(name: string): boolean;
+  /** Parameters the pretrained network never had (the CBAM pre-filter): they keep the model's init. */
+  isNew(name: string): boolean;
+  /** A tensor of another shape adapted to `shape` (position embeddings for another grid), or null if the
+   * parameter cannot be adapted. */
+  resize(name: string, t: HostTensor, shape: readonly number[]): HostTensor | null;
+}
+
 /**
- * Matches timm-named pretrained tensors to a model's parameters. The classifier head is replaced (it is
+ * Matches converted pretrained tensors to a model's parameters. The classifier head is replaced (it is
  * trained for the lab's classes) unless `keepHead` and the shapes agree; parameters the backbone never had
- * (the CBAM pre-filter) keep their initialisation; position embeddings are resampled when the patch grid
- * differs. Any other mismatch is an error naming the tensor.
+ * keep their initialisation; resizable parameters are resized. Any other mismatch is an error naming the
+ * tensor.
  */
-export function fitPretrained(weights: TensorMap, params: readonly ParameterShape[], options: { keepHead?: boolean } = {}): PretrainedFit {
+export function fitWeights(weights: TensorMap, params: readonly ParameterShape[], rules: FitRules, options: { keepHead?: boolean } = {}): PretrainedFit {
   const values: TensorMap = new Map();
   const initialised: string[] = [];
   const resized: string[] = [];
   const used = new Set<string>();
   for (const p of params) {
-    const isHead = p.name.startsWith('head.');
+    const isHead = rules.isHead(p.name);
     const t = weights.get(p.name);
     if (isHead && !(options.keepHead && t && sameShape(t.shape, p.shape))) {
       initialised.push(p.name);
@@ -39,7 +61,7 @@ export function fitPretrained(weights: TensorMap, params: readonly ParameterShap
       continue;
     }
     if (!t) {
-      if (p.name.startsWith('cbam.')) {
+      if (rules.isNew(p.name)) {
         initialised.push(p.name);
         continue;
       }
@@ -48,12 +70,12 @@ export function fitPretrained(weights: TensorMap, params: readonly ParameterShap
     used.add(p.name);
     if (sameShape(t.shape, p.shape)) {
       values.set(p.name, t);
-    } else if (p.name === 'pos_embed' && t.shape.length === 3 && t.shape[2] === p.shape[2]) {
-      values.set(p.name, resamplePositionEmbedding(t, p.shape[1]!));
-      resized.push(p.name);
-    } else {
-      throw new WeightsFileError(`pretrained tensor "${p.name}" has shape ${fmt(t.shape)}, but the model expects ${fmt(p.shape)}`);
+      continue;
     }
+    const adapted = rules.resize(p.name, t, p.shape);
+    if (!adapted) throw new WeightsFileError(`pretrained tensor "${p.name}" has shape ${fmt(t.shape)}, but the model expects ${fmt(p.shape)}`);
+    values.set(p.name, adapted);
+    resized.push(p.name);
   }
   return { values, initialised, resized, unused: [...weights.keys()].filter((n) => !used.has(n)).sort() };
 }

@@ -33,7 +33,7 @@ export class EngineCore {
       batchSize: init.batchSize,
       steps: init.stepsPerChunk,
       frozen: (n) => frozen.has(n),
-      adamw: { ...(a.beta1 !== undefined ? { beta1: a.beta1 } : {}), ...(a.beta2 !== undefined ? { beta2: a.beta2 } : {}), ...(a.eps !== undefined ? { eps: a.eps } : {}), weightDecay: a.decayMatricesOnly ? decayMatricesOnly(wd) : wd },
+      adamw: { ...(a.beta1 !== undefined ? { beta1: a.beta1 } : {}), ...(a.beta2 !== undefined ? { beta2: a.beta2 } : {}), ...(a.eps !== undefined ? { eps: a.eps } : {}), weightDecay: a.decayMatricesOnly ? decayMatricesOnly(wd, model) : wd },
     });
     const session = await createSession(graph.bytes, { ...(init.providers ? { providers: init.providers } : {}), ...(init.intraOpThreads ? { intraOpThreads: init.intraOpThreads } : {}) });
     const ts = initialState(model, init, new Set(graph.trainable));
