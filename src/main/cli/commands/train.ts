@@ -43,6 +43,9 @@ export const trainCommand: Command = {
     const imageSize = numberOpt(args, 'image-size', 224, { integer: true, min: 32, max: 1024 });
     if (imageSize % 16 !== 0) throw new UsageError('--image-size must be a multiple of 16 (the patch size)');
     const limit = stringOpt(args, 'limit-per-class') === undefined ? undefined : numberOpt(args, 'limit-per-class', 0, { integer: true, min: 1 });
+    // The learning rate must be above 0 (as TrainParamsSchema says): numberOpt's bounds are inclusive.
+    const lr = numberOpt(args, 'lr', RECIPE.lr, { min: 0, max: 1 });
+    if (lr <= 0) throw new UsageError(`--lr must be a number > 0 and <= 1, got "${stringOpt(args, 'lr')}"`);
     const json = boolOpt(args, 'json');
     return withCatalogue(args, async (db, cataloguePath) => {
       let lastLine = 0;
@@ -57,7 +60,7 @@ export const trainCommand: Command = {
           weights,
           epochs: numberOpt(args, 'epochs', RECIPE.epochs, { integer: true, min: 1, max: 10000 }),
           batchSize: numberOpt(args, 'batch', RECIPE.batchSize, { integer: true, min: 1, max: 1024 }),
-          lr: numberOpt(args, 'lr', RECIPE.lr, { min: 0, max: 1 }),
+          lr,
           weightDecay: numberOpt(args, 'weight-decay', RECIPE.weightDecay, { min: 0, max: 1 }),
           seed: numberOpt(args, 'seed', 0, { integer: true, min: 0 }),
           device: choiceOpt(args, 'device', ['auto', 'cpu', 'cuda'] as const, 'auto'),
