@@ -12,7 +12,15 @@ export const SCREENSHOTS = path.join(REPO_ROOT, 'e2e-screenshots');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export interface RunningHarness {
+  /**
+   * The URL the harness printed, with its `?token=`: opening it signs the browser in (a cookie) and redirects
+   * to the app. page.request shares the browser's cookies, so requests after that need nothing more.
+   */
   url: string;
+  /** The app's root without the token. */
+  baseUrl: string;
+  /** The harness's token, for requests from outside the browser (header X-Orelab-Token). */
+  token: string;
   dbPath: string;
   dir: string;
   stop(): Promise<void>;
@@ -29,17 +37,21 @@ export async function startHarness(dbPath?: string): Promise<RunningHarness> {
   const child: ChildProcess = spawn(process.execPath, [entry, '--db', db, '--port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
+  const url = await new Promise<URL>((resolve, reject) => {
     const lines = readline.createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       const m = /listening on (http:\/\/\S+)/.exec(line);
-      if (m) resolve(m[1]!);
+      if (m) resolve(new URL(m[1]!));
     });
     child.once('exit', (code) => reject(new Error(`the harness exited (${code}) before listening:\n${stderr}`)));
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const token = url.searchParams.get('token');
+  if (!token) throw new Error(`the harness printed a URL without its token: ${url.href}`);
   return {
-    url,
+    url: url.href,
+    baseUrl: `${url.origin}/`,
+    token,
     dbPath: db,
     dir,
     async stop() {
@@ -58,6 +70,7 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+/** Opens `url` in a fresh profile; give it the harness's token URL (RunningHarness.url), which signs the browser in. */
 export async function openBrowser(url: string, viewport = { width: 1400, height: 880 }): Promise<Browser> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'orelab-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {

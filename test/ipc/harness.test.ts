@@ -5,11 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
 import WebSocket from 'ws';
-import { startHarness, injectBridge, HARNESS_BRIDGE_PATH, type Harness } from '../../src/main/ipc/harness-server';
+import { startHarness, injectBridge, HARNESS_BRIDGE_PATH, HARNESS_TOKEN_HEADER, type Harness } from '../../src/main/ipc/harness-server';
 import { CONTENT_SECURITY_POLICY } from '../../src/main/app/security';
 import type { EventMessage } from '../../src/shared/ipc';
 import os from 'node:os';
 import { photoFolder } from './helpers';
+import { makeTinyClassifier } from '../helpers/model';
 
 let harness: Harness;
 let dir: string;
@@ -30,14 +31,19 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A raw request, so that Host and Origin can be set as an attacker would. */
+/**
+ * A raw request, so that Host, Origin and the token can be set as an attacker would. It carries the harness
+ * token in its header unless `token` says otherwise (null: none at all).
+ */
 function request(
   method: string,
   urlPath: string,
-  options: { body?: string; headers?: Record<string, string> } = {},
+  options: { body?: string; headers?: Record<string, string>; token?: string | null } = {},
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  const token = options.token === undefined ? harness.token : options.token;
+  const headers = { ...(token === null ? {} : { [HARNESS_TOKEN_HEADER]: token }), ...options.headers };
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: harness.port, method, path: urlPath, headers: options.headers }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: harness.port, method, path: urlPath, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
@@ -92,14 +98,14 @@ test('images over HTTP follow the same rule: catalogue files only', async () => 
 });
 
 test('events reach WebSocket clients; foreign origins cannot subscribe', async () => {
-  const foreign = new WebSocket(`ws://127.0.0.1:${harness.port}/events`, { headers: { Origin: 'https://evil.example' } });
+  const foreign = new WebSocket(`ws://127.0.0.1:${harness.port}/events`, { headers: { Origin: 'https://evil.example', [HARNESS_TOKEN_HEADER]: harness.token } });
   const refused = await new Promise<boolean>((resolve) => {
     foreign.on('open', () => resolve(false));
     foreign.on('error', () => resolve(true));
   });
   assert.equal(refused, true);
 
-  const ws = new WebSocket(`ws://127.0.0.1:${harness.port}/events`, { headers: { Origin: `http://127.0.0.1:${harness.port}` } });
+  const ws = new WebSocket(`ws://127.0.0.1:${harness.port}/events`, { headers: { Origin: `http://127.0.0.1:${harness.port}`, [HARNESS_TOKEN_HEADER]: harness.token } });
   await new Promise((resolve, reject) => {
     ws.on('open', resolve);
     ws.on('error', reject);
@@ -121,4 +127,109 @@ test('events reach WebSocket clients; foreign origins cannot subscribe', async (
   assert.equal(done.event === 'job.finished' && done.payload.kind === 'import' && done.payload.result?.new, 2);
   assert.ok(messages.some((m) => m.event === 'job.progress'));
   ws.close();
+});
+
+/** How the harness answers a WebSocket upgrade: the HTTP status of a refusal, or 101 when the socket opened. */
+function upgradeStatus(headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${harness.port}/events`, { headers });
+    ws.on('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    ws.on('error', reject);
+  });
+}
+
+test('without the token every route is refused: the app, its files, the RPC endpoint, images, the event socket', async () => {
+  const key = harness.core.session.info()!.key;
+  const wrong = 'A'.repeat(harness.token.length);
+  for (const token of [null, '', wrong, `${harness.token}x`, harness.token.slice(1)]) {
+    const label = JSON.stringify(token);
+    assert.equal((await request('GET', '/', { token })).status, 403, `/ with ${label}`);
+    assert.equal((await request('GET', '/labeling', { token })).status, 403, label);
+    assert.equal((await request('GET', HARNESS_BRIDGE_PATH, { token })).status, 403, label);
+    assert.equal((await request('POST', '/ipc/app.info', { body: '{}', headers: json, token })).status, 403, label);
+    assert.equal((await request('POST', '/ipc/reports.exportCsv', { body: '{}', headers: json, token })).status, 403, label);
+    assert.equal((await request('GET', `/orelab-image/full/1?c=${key}`, { token })).status, 403, label);
+    assert.equal((await request('GET', `/orelab-image/thumb/1?c=${key}`, { token })).status, 403, label);
+    const headers: Record<string, string> = token === null ? {} : { [HARNESS_TOKEN_HEADER]: token };
+    assert.equal(await upgradeStatus(headers), 403, `WebSocket with ${label}`);
+    assert.equal(await upgradeStatus({ ...headers, Cookie: `${harness.cookieName}=${token ?? ''}` }), 403, `WebSocket cookie ${label}`);
+  }
+  // A wrong token in the URL sets no cookie.
+  const refused = await request('GET', `/?token=${wrong}`, { token: null });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.headers['set-cookie'], undefined);
+  // Node's own fetch, as any local program would use it.
+  assert.equal((await fetch(`http://127.0.0.1:${harness.port}/`)).status, 403);
+  assert.equal((await fetch(`http://127.0.0.1:${harness.port}/ipc/app.info`, { method: 'POST', headers: json, body: '{}' })).status, 403);
+});
+
+test('the token as a header or a cookie lets requests through; ?token= sets an HttpOnly SameSite=Strict cookie and redirects without it', async () => {
+  assert.match(harness.token, /^[A-Za-z0-9_-]{43}$/, '32 random bytes, base64url');
+  assert.equal(harness.url, `http://127.0.0.1:${harness.port}/?token=${harness.token}`);
+  const visit = await fetch(`http://127.0.0.1:${harness.port}/labeling?x=1&token=${harness.token}`, { redirect: 'manual' });
+  assert.ok([302, 303, 307].includes(visit.status), String(visit.status));
+  assert.equal(visit.headers.get('location'), '/labeling?x=1');
+  const setCookie = visit.headers.get('set-cookie')!;
+  const [pair, ...attributes] = setCookie.split(';').map((p) => p.trim());
+  assert.equal(pair, `${harness.cookieName}=${harness.token}`);
+  assert.deepEqual(attributes.map((a) => a.toLowerCase()).sort(), ['httponly', 'path=/', 'samesite=strict']);
+
+  const cookie = { Cookie: `other=1; ${pair}` };
+  const page = await request('GET', '/', { token: null, headers: cookie });
+  assert.equal(page.status, 200);
+  assert.equal(page.headers['content-security-policy'], CONTENT_SECURITY_POLICY);
+  const info = await fetch(`http://127.0.0.1:${harness.port}/ipc/app.info`, { method: 'POST', headers: { ...json, ...cookie }, body: '{}' });
+  assert.equal(((await info.json()) as { ok: boolean }).ok, true);
+  const byHeader = await fetch(`http://127.0.0.1:${harness.port}/ipc/app.info`, { method: 'POST', headers: { ...json, [HARNESS_TOKEN_HEADER]: harness.token }, body: '{}' });
+  assert.equal(((await byHeader.json()) as { ok: boolean }).ok, true);
+  // Image routes: past the token, the image rules answer (no specimen 99999 here).
+  const key = harness.core.session.info()!.key;
+  assert.equal((await request('GET', `/orelab-image/full/99999?c=${key}`, { token: null, headers: cookie })).status, 404);
+  assert.equal(await upgradeStatus(cookie), 101);
+  assert.equal(await upgradeStatus({ [HARNESS_TOKEN_HEADER]: harness.token }), 101);
+  // Host and Origin are still checked with a valid token.
+  assert.equal((await request('GET', '/', { headers: { Host: `evil.example:${harness.port}` } })).status, 403);
+  assert.equal(await upgradeStatus({ ...cookie, Origin: 'https://evil.example' }), 403);
+});
+
+test('reports.exportCsv refuses to write through a symlink: the target is unchanged and the error names the file', async () => {
+  const model = makeTinyClassifier(dir, ['malachite', 'quartz'], { seed: 2 });
+  const added = JSON.parse((await request('POST', '/ipc/models.add', { body: JSON.stringify({ path: model }), headers: json })).body) as {
+    ok: boolean;
+    value: { model: { id: string } };
+  };
+  assert.equal(added.ok, true);
+  const target = path.join(dir, 'someone-elses.txt');
+  fs.writeFileSync(target, 'precious\n');
+  const link = path.join(dir, 'export.csv');
+  fs.symlinkSync(target, link);
+  const body = JSON.stringify({ modelId: added.value.model.id, kind: 'predictions', path: link });
+  const r = JSON.parse((await request('POST', '/ipc/reports.exportCsv', { body, headers: json })).body) as { ok: boolean; error: { code: string; message: string } };
+  assert.equal(r.ok, false);
+  assert.ok(['conflict', 'invalid-request'].includes(r.error.code), r.error.code);
+  assert.ok(r.error.message.includes(link), r.error.message);
+  assert.match(r.error.message, /symbolic link/);
+  assert.equal(fs.readFileSync(target, 'utf8'), 'precious\n');
+  assert.ok(fs.lstatSync(link).isSymbolicLink(), 'the link itself is left alone');
+  // A link to a folder is refused the same way, not reported as the folder.
+  const folderLink = path.join(dir, 'folder-link.csv');
+  fs.symlinkSync(dir, folderLink);
+  const toFolder = JSON.parse((await request('POST', '/ipc/reports.exportCsv', { body: JSON.stringify({ modelId: added.value.model.id, kind: 'predictions', path: folderLink }), headers: json })).body) as {
+    ok: boolean;
+    error: { code: string; message: string };
+  };
+  assert.equal(toFolder.ok, false);
+  assert.ok(toFolder.error.message.includes(folderLink), toFolder.error.message);
+  // A plain path still works.
+  const plainFile = path.join(dir, 'plain.csv');
+  const ok = JSON.parse((await request('POST', '/ipc/reports.exportCsv', { body: JSON.stringify({ modelId: added.value.model.id, kind: 'predictions', path: plainFile }), headers: json })).body) as { ok: boolean };
+  assert.equal(ok.ok, true);
+  assert.ok(fs.readFileSync(plainFile, 'utf8').startsWith('\ufeff'));
 });

@@ -6,8 +6,13 @@
 //   GET  /__harness/bridge.js  the bridge that defines window.orelab, added to index.html before the app
 //   GET  /*                    dist/renderer, with the app's CSP on every response
 // It listens on 127.0.0.1 only and refuses requests whose Host or Origin is not its own (DNS rebinding,
-// cross-site POSTs from other pages in the same browser).
+// cross-site POSTs from other pages in the same browser). Listening on loopback does not make it private:
+// every local user can connect, and the harness can read what its user can and write CSV files where they
+// can. So, as Jupyter does, it makes a random token at start and prints its URL with it (`/?token=…`);
+// every request and the WebSocket upgrade must carry the token, in a header (X-Orelab-Token) or in the
+// HttpOnly cookie that the first `?token=` visit sets before redirecting to the same URL without it.
 import http from 'node:http';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +23,8 @@ import { CONTENT_SECURITY_POLICY } from '../app/security';
 
 export const HARNESS_IMAGE_BASE = '/orelab-image/';
 export const HARNESS_BRIDGE_PATH = '/__harness/bridge.js';
+/** The header a program (tests, scripts) may send the token in; browsers use the cookie. */
+export const HARNESS_TOKEN_HEADER = 'x-orelab-token';
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 export interface HarnessOptions {
@@ -34,8 +41,15 @@ export interface HarnessOptions {
 }
 
 export interface Harness {
+  /** The URL to open: the harness's root with `?token=`, which signs a browser in (as printed at start). */
   url: string;
+  /** The root without the token (requests to it need the header or the cookie). */
+  baseUrl: string;
   port: number;
+  /** 32 random bytes, base64url; made anew at every start. */
+  token: string;
+  /** The cookie that carries the token; named by port, as cookies are shared by every port of a host. */
+  cookieName: string;
   core: OrelabCore;
   close(): Promise<void>;
 }
@@ -69,6 +83,21 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
+/** Equal without revealing where they differ: both sides are hashed, so lengths leak nothing either. */
+function sameSecret(candidate: string, expectedDigest: Buffer): boolean {
+  return crypto.timingSafeEqual(crypto.createHash('sha256').update(candidate).digest(), expectedDigest);
+}
+
+/** Every value the Cookie header gives `name` (a browser may send two of the same name from different paths). */
+function cookieValues(header: string | undefined, name: string): string[] {
+  if (!header) return [];
+  return header
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part.startsWith(`${name}=`))
+    .map((part) => part.slice(name.length + 1));
+}
+
 /** Adds the bridge before the app's own module script, so window.orelab exists when the app starts. */
 export function injectBridge(html: string): string {
   const tag = `<script type="module" src="${HARNESS_BRIDGE_PATH}"></script>`;
@@ -85,6 +114,17 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const core = createCore({ shell: 'harness', version: options.version ?? '0.0.0' });
   core.session.open(options.dbPath, !fs.existsSync(options.dbPath));
 
+  const token = crypto.randomBytes(32).toString('base64url');
+  const tokenDigest = crypto.createHash('sha256').update(token).digest();
+  let cookieName = '';
+  const hasToken = (req: http.IncomingMessage) => {
+    const header = req.headers[HARNESS_TOKEN_HEADER];
+    const candidates = [...(typeof header === 'string' ? [header] : []), ...cookieValues(req.headers.cookie, cookieName)];
+    // Every candidate is compared (no early exit), so timing says nothing about which one matched.
+    return candidates.map((c) => sameSecret(c, tokenDigest)).includes(true);
+  };
+  const noToken = (res: http.ServerResponse) => plain(res, 403, 'refused: no valid harness token; open the URL the harness printed (…/?token=…)');
+
   let allowedHosts = new Set<string>();
   const hostAllowed = (req: http.IncomingMessage) => allowedHosts.has(req.headers.host ?? '');
   const originAllowed = (req: http.IncomingMessage) => {
@@ -96,6 +136,23 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://harness.invalid');
       if (!hostAllowed(req)) return plain(res, 403, 'unexpected Host header');
+      const given = url.searchParams.get('token');
+      if (given !== null && (req.method === 'GET' || req.method === 'HEAD')) {
+        if (!sameSecret(given, tokenDigest)) return noToken(res);
+        // Sign the browser in, then send it to the same place without the token, so that the token does not
+        // stay in the address bar, the history, or a Referer.
+        url.searchParams.delete('token');
+        res.writeHead(303, {
+          // One leading slash: "//host" would be a URL of another site.
+          Location: `/${url.pathname.replace(/^\/+/, '')}${url.search}`,
+          'Set-Cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+          'Cache-Control': 'no-store',
+          'Referrer-Policy': 'no-referrer',
+          'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+        });
+        return res.end();
+      }
+      if (!hasToken(req)) return noToken(res);
       if (url.pathname.startsWith('/ipc/')) {
         if (req.method !== 'POST') return plain(res, 405, 'POST only');
         // A JSON content type forces a CORS preflight on cross-origin pages, which this server never grants.
@@ -135,8 +192,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://harness.invalid');
-    if (url.pathname !== '/events' || !hostAllowed(req) || !originAllowed(req)) {
-      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+    if (url.pathname !== '/events' || !hostAllowed(req) || !originAllowed(req) || !hasToken(req)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -156,10 +213,15 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   });
   const port = (server.address() as AddressInfo).port;
   allowedHosts = new Set([`${host}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`]);
+  cookieName = `orelab-harness-${port}`;
 
+  const baseUrl = `http://${host}:${port}/`;
   return {
-    url: `http://${host}:${port}/`,
+    url: `${baseUrl}?token=${token}`,
+    baseUrl,
     port,
+    token,
+    cookieName,
     core,
     async close() {
       unsubscribe();
