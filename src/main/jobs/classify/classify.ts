@@ -8,8 +8,11 @@ import { countImages, describeFsError, scanFolder } from '../../images/scan';
 import { ImageDecodeError } from '../../images/decode';
 import { preprocessImage, type PreprocessSpec } from '../../images/preprocess';
 import { IDENTITY, writeNormalizedChw } from '../train/augment';
+import { MAX_FILE_BYTES } from '../import';
+import { writeFileAtomicSync } from '../../base/atomic-write';
+import { CliError } from '../../cli/command';
 import { csvLine, parseCsv, writeCsvFile } from './csv';
-import { placeFile, removePartialCopies, type PlaceMode } from './place';
+import { insideRoot, placeFile, removePartialCopies, SourceNotRemovedError, type PlaceMode } from './place';
 import {
   confusionHeader,
   confusionRows,
@@ -41,6 +44,13 @@ export interface BatchClassifier {
 }
 
 export const REVIEW_FOLDER = '_review';
+
+/**
+ * A problem with what the user asked for (a --csv file Orelab did not write, a report path that is a link),
+ * found before anything is touched. It is a CliError so that the CLI prints its message without a stack
+ * trace; the desktop app shows the message of any job error.
+ */
+export class ClassifyInputError extends CliError {}
 
 export interface ClassifyOptions {
   folder: string;
@@ -90,11 +100,19 @@ export interface ClassifySummary {
   imagesPerSecond: number;
 }
 
-interface Done {
+/** Probabilities already known for some bytes (by sha256), so the same bytes are not run again. */
+interface Known {
   probabilities: number[];
-  label: string | null;
-  review: boolean;
-  /** The row is already in the CSV (else it came from the catalogue, and the CSV still needs it). */
+  /** From an earlier run (the CSV or the catalogue), else from a photo with the same bytes in this run. */
+  earlier: boolean;
+}
+
+/** What an earlier run's CSV holds: one key per (path, sha256) row of this model. */
+type CsvRows = Set<string>;
+const rowKey = (file: string, sha256: string) => `${sha256}\0${file}`;
+
+interface Resumed extends Known {
+  /** This path already has its row in the CSV (else the CSV still needs one: a duplicate, or from the catalogue). */
   inCsv: boolean;
 }
 
@@ -104,14 +122,16 @@ interface Decoded {
   bytes: Buffer;
   label: string | null;
   pixels: Uint8Array | null;
-  resumed: Done | null;
+  resumed: Resumed | null;
 }
 
 /**
  * Classifies every photo under a folder: scan (streamed) → read, hash and decode (a few at a time, ahead of
  * the model) → batched inference → records. Per batch, the CSV rows and catalogue predictions are written
  * before any file is moved, and moving is verified and never overwrites, so a kill at any moment loses no
- * photo, and a re-run skips the photos already classified (by sha256) and finishes their sorting.
+ * photo, and a re-run finishes the sorting. Resuming keys CSV rows on the path (every path gets its row,
+ * however many photos share its bytes), while inference is skipped for any bytes whose probabilities are
+ * known (by sha256, from the CSV, the catalogue, or an earlier photo of this run).
  */
 export async function classifyFolder(options: ClassifyOptions): Promise<ClassifySummary> {
   const started = performance.now();
@@ -125,23 +145,20 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
   const files = options.csv ? reportFiles(path.resolve(options.csv)) : null;
 
   // What earlier runs of this model finished: the CSV's complete rows, and the catalogue's predictions.
-  const done = new Map<string, Done>();
+  const csvRows: CsvRows = new Set();
+  const known = new Map<string, Known>();
   const outcomes: { label: string | null; predicted: number }[] = [];
-  if (files) loadFinishedRows(files.predictions, classes, classifier.modelId, done);
+  // First, so that a --csv file Orelab did not write is refused before anything else happens.
+  if (files) openPredictionsCsv(files, classes, classifier.modelId, csvRows, known);
   if (options.db) {
     registerModel(options.db, classifier.catalogueRecord());
     const rows = options.db
       .prepare('SELECT s.sha256, p.probabilities FROM predictions p JOIN specimens s ON s.id = p.specimen_id WHERE p.model_id = ?')
       .all(classifier.modelId) as { sha256: string; probabilities: string }[];
-    for (const r of rows) if (!done.has(r.sha256)) done.set(r.sha256, { probabilities: JSON.parse(r.probabilities) as number[], label: null, review: false, inCsv: false });
+    for (const r of rows) if (!known.has(r.sha256)) known.set(r.sha256, { probabilities: JSON.parse(r.probabilities) as number[], earlier: true });
   }
   if (sortRoot) await removePartialCopies(sortRoot);
-  let csvOut: fs.WriteStream | null = null;
-  if (files) {
-    fs.mkdirSync(path.dirname(files.predictions), { recursive: true });
-    if (!fs.existsSync(files.predictions)) fs.writeFileSync(files.predictions, '\ufeff' + csvLine(predictionHeader(classes)));
-    csvOut = fs.createWriteStream(files.predictions, { flags: 'a' });
-  }
+  const csvOut: fs.WriteStream | null = files ? fs.createWriteStream(files.predictions, { flags: 'a' }) : null;
 
   const errors: InputError[] = [];
   const predicted: Record<string, number> = Object.fromEntries(classes.map((c) => [c, 0]));
@@ -151,6 +168,8 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
   let review = 0;
   let cancelled = false;
   const total = await countImages(root);
+  // A move takes only photos whose real path lies inside the scanned folder (see placeFile).
+  const sourceRootReal = await fs.promises.realpath(root);
   const progress = () =>
     options.onProgress?.({ done: classified + resumed + errors.length, total, classified, resumed, errors: errors.length, review });
 
@@ -162,14 +181,31 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
   const destinationFor = (probabilities: readonly number[]) => {
     const best = topK(probabilities, 1)[0]!;
     const isReview = probabilities[best]! < reviewBelow;
-    return { best, isReview, folder: sortRoot ? path.join(sortRoot, isReview ? REVIEW_FOLDER : classes[best]!) : null };
+    const folder = sortRoot ? path.join(sortRoot, isReview ? REVIEW_FOLDER : classes[best]!) : null;
+    // A second wall behind the model loader's class-name rule: whatever a model calls its classes ("..",
+    // "../../x", "."), a photo is never sorted anywhere but into a folder inside the sorting root.
+    if (sortRoot && folder && !insideRoot(sortRoot, folder)) return { best, isReview, folder: null, outside: path.resolve(folder) };
+    return { best, isReview, folder, outside: null };
   };
 
-  const place = async (item: Decoded, folder: string | null): Promise<string | null> => {
-    if (!folder || !options.sortInto) return null;
+  const place = async (item: Decoded, folder: string | null, outside: string | null, predictedClass: string): Promise<string | null> => {
+    if (!options.sortInto || !sortRoot) return null;
+    if (outside) {
+      errors.push({
+        path: item.path,
+        reason: `classified as "${predictedClass}", but not sorted: its folder ${outside} is not inside the sorting folder ${sortRoot}; the photo was left where it is`,
+      });
+      return null;
+    }
+    if (!folder) return null;
     try {
-      return (await placeFile(item.path, item.sha256, folder, options.sortInto.mode)).destination;
+      return (await placeFile(item.path, item.sha256, folder, options.sortInto.mode, { sortRoot, sourceRootReal })).destination;
     } catch (err) {
+      // The copy is in place and only the original is left over: saying "not sorted" would be false.
+      if (err instanceof SourceNotRemovedError) {
+        errors.push({ path: item.path, reason: `classified and ${err.message}` });
+        return err.destination;
+      }
       errors.push({ path: item.path, reason: `classified, but not sorted: ${(err as Error).message}` });
       return null;
     }
@@ -178,7 +214,7 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
   // Writes one batch: CSV rows and catalogue records first, then the files are sorted.
   const finishBatch = async (batch: readonly Decoded[], probabilities: readonly (readonly number[])[]) => {
     const time = new Date().toISOString();
-    const records: (PredictionRecord & { item: Decoded; folder: string | null })[] = [];
+    const records: (PredictionRecord & { item: Decoded; folder: string | null; outside: string | null; predictedClass: string })[] = [];
     batch.forEach((item, b) => {
       const probs = probabilities[b]!;
       const d = destinationFor(probs);
@@ -188,6 +224,8 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
       records.push({
         item,
         folder: d.folder,
+        outside: d.outside,
+        predictedClass: classes[d.best]!,
         path: item.path,
         sha256: item.sha256,
         probabilities: probs,
@@ -199,13 +237,17 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
       });
     });
     const fresh = records.filter((r) => !r.item.resumed);
-    // Photos the catalogue had already classified with this model are not run again, but a new CSV lists them too.
-    const csvRows = records.filter((r) => !r.item.resumed?.inCsv);
-    if (csvOut && csvRows.length) await new Promise<void>((resolve, reject) => csvOut!.write(csvRows.map((r) => csvLine(predictionRow(classes, r))).join(''), (e) => (e ? reject(e) : resolve())));
+    // Later photos with the same bytes take these probabilities instead of running the model again.
+    for (const r of fresh) if (!known.has(r.sha256)) known.set(r.sha256, { probabilities: [...r.probabilities], earlier: false });
+    // Photos whose bytes were classified before are not run again, but every path without a row gets one:
+    // a duplicate of another photo, or a photo only the catalogue knew.
+    const newRows = records.filter((r) => !r.item.resumed?.inCsv);
+    if (csvOut && newRows.length) await new Promise<void>((resolve, reject) => csvOut.write(newRows.map((r) => csvLine(predictionRow(classes, r))).join(''), (e) => (e ? reject(e) : resolve())));
     if (options.db && fresh.length) errors.push(...(await recordPredictions(options.db, classifier.modelId, classes, fresh.map((r) => ({ ...r, bytes: r.item.bytes })))));
-    for (const r of records) await place(r.item, r.folder);
-    classified += fresh.length;
-    resumed += records.length - fresh.length;
+    for (const r of records) await place(r.item, r.folder, r.outside, r.predictedClass);
+    const earlier = records.filter((r) => r.item.resumed?.earlier).length;
+    classified += records.length - earlier;
+    resumed += earlier;
     progress();
   };
 
@@ -248,7 +290,7 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
     inflight.push(done);
   };
 
-  for await (const item of decodeAhead(root, sortRoot, done, labelOf, classifier.preprocessing, batchSize + (options.decodeConcurrency ?? 3), options.decodeConcurrency ?? 3, options.signal)) {
+  for await (const item of decodeAhead(root, sortRoot, csvRows, known, labelOf, classifier.preprocessing, batchSize + (options.decodeConcurrency ?? 3), options.decodeConcurrency ?? 3, options.signal)) {
     if ('error' in item) {
       errors.push(item.error);
       progress();
@@ -265,7 +307,7 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
   if (options.signal?.aborted) cancelled = true;
   if (batch.length) await dispatch();
   while (inflight.length) await inflight.shift();
-  if (csvOut) await new Promise<void>((resolve) => csvOut!.end(resolve));
+  if (csvOut) await new Promise<void>((resolve) => csvOut.end(resolve));
 
   const labeled = outcomes.filter((o) => o.label !== null);
   const report =
@@ -303,12 +345,13 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
 
 /**
  * Streams the folder's photos read, hashed and decoded, at most `window` ahead of the consumer and
- * `concurrency` decoding at once, in completion order. Photos already classified are not decoded again.
+ * `concurrency` decoding at once, in completion order. Bytes already classified are not decoded again.
  */
 async function* decodeAhead(
   root: string,
   skipFolder: string | null,
-  done: ReadonlyMap<string, Done>,
+  csvRows: CsvRows,
+  known: ReadonlyMap<string, Known>,
   labelOf: (classFolder: string | null) => string | null,
   spec: PreprocessSpec,
   window: number,
@@ -324,11 +367,12 @@ async function* decodeAhead(
   };
   const decodeOne = async (file: string, classFolder: string | null): Promise<Decoded | { error: InputError }> => {
     try {
-      const bytes = await fs.promises.readFile(file);
+      const bytes = await readCapped(file);
+      if (typeof bytes === 'string') return { error: { path: file, reason: bytes } };
       const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
       const label = labelOf(classFolder);
-      const previous = done.get(sha256);
-      if (previous) return { path: file, sha256, bytes, label, pixels: null, resumed: { ...previous, label } };
+      const previous = known.get(sha256);
+      if (previous) return { path: file, sha256, bytes, label, pixels: null, resumed: { ...previous, inCsv: csvRows.has(rowKey(file, sha256)) } };
       if (bytes.length === 0) return { error: { path: file, reason: 'empty file (0 bytes)' } };
       return { path: file, sha256, bytes, label, pixels: await preprocessImage(bytes, spec), resumed: null };
     } catch (err) {
@@ -396,23 +440,86 @@ async function* decodeAhead(
   }
 }
 
-/** Reads the complete rows an earlier run of the same model wrote, and cuts off a half-written last line. */
-function loadFinishedRows(file: string, classes: readonly string[], modelId: string, done: Map<string, Done>): void {
-  if (!fs.existsSync(file)) return;
-  const text = fs.readFileSync(file, 'utf8');
-  const complete = text.lastIndexOf('\r\n') + 2;
-  if (complete < text.length) fs.truncateSync(file, Buffer.byteLength(text.slice(0, complete), 'utf8'));
-  const rows = parseCsv(text.slice(0, complete));
-  const header = rows[0] ?? [];
-  const expected = predictionHeader(classes);
-  if (header.join(',') !== expected.join(',')) {
-    throw new Error(`${file} exists but is not a predictions file of this model's classes; choose another --csv path`);
+/**
+ * Reads a file whole, unless it is larger than import's cap (then the reason, in import's words): classify
+ * must not hold several huge files in memory at once any more than import does.
+ */
+async function readCapped(file: string): Promise<Buffer | string> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    // The size of the file that is open, not of whatever the name pointed to a moment ago.
+    const size = (await handle.stat()).size;
+    // The same cap and wording as import.ts processFile (the wording is not exported from there).
+    if (size > MAX_FILE_BYTES) return `file too large (${(size / 2 ** 20).toFixed(0)} MiB; the limit is ${MAX_FILE_BYTES / 2 ** 20} MiB)`;
+    return await handle.readFile();
+  } finally {
+    await handle.close();
   }
-  const col = (name: string) => header.indexOf(name);
-  const [sha, model, label, reviewCol] = [col('sha256'), col('model_id'), col('label'), col('review')];
+}
+
+/** The byte offset just past the last CRLF outside quotes: the end of the last complete row. */
+function completeRowsEnd(bytes: Uint8Array): number {
+  let quoted = false;
+  let end = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    // A doubled quote inside a quoted field toggles twice, which leaves the state as it was.
+    if (c === 0x22) quoted = !quoted;
+    else if (!quoted && c === 0x0d && bytes[i + 1] === 0x0a) end = ++i + 1;
+  }
+  return end;
+}
+
+const lstatOrNull = (file: string): fs.Stats | null => {
+  try {
+    return fs.lstatSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+};
+
+/**
+ * Makes the predictions CSV ready for appending and reads the rows an earlier run of the same model wrote.
+ * A missing file gets its header (atomically). An existing one is resumed only when it starts with exactly
+ * the header Orelab writes for these classes (byte-order mark, header, CRLF): anything else (notes, a
+ * report re-saved by a spreadsheet, another model's report) is refused and left byte for byte as it was.
+ * A half-written last row (a kill mid-write) is dropped by rewriting the complete rows atomically, never
+ * by truncating in place, so a kill during the repair leaves the old file or the repaired one.
+ */
+function openPredictionsCsv(files: ReturnType<typeof reportFiles>, classes: readonly string[], modelId: string, csvRows: CsvRows, known: Map<string, Known>): void {
+  const file = files.predictions;
+  const otherName = 'choose another --csv file name';
+  for (const f of [files.predictions, files.metrics, files.confusion, files.errors]) {
+    if (lstatOrNull(f)?.isSymbolicLink()) throw new ClassifyInputError(`${f} is a symbolic link; Orelab does not write reports through links; ${otherName}`);
+  }
+  const header = Buffer.from('\ufeff' + csvLine(predictionHeader(classes)), 'utf8');
+  const st = lstatOrNull(file);
+  if (!st) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeFileAtomicSync(file, header);
+    return;
+  }
+  if (!st.isFile()) throw new ClassifyInputError(`${file} exists and is not a file; ${otherName}`);
+  const bytes = fs.readFileSync(file);
+  if (bytes.length < header.length || !bytes.subarray(0, header.length).equals(header)) {
+    throw new ClassifyInputError(
+      `${file} exists but is not a predictions report Orelab wrote for this model's classes (its first line differs), so it cannot be resumed; it was left unchanged. To keep it, ${otherName}`,
+    );
+  }
+  const end = completeRowsEnd(bytes);
+  if (end < bytes.length) writeFileAtomicSync(file, bytes.subarray(0, end));
+  const rows = parseCsv(bytes.subarray(0, end).toString('utf8'));
+  const names = rows[0]!;
+  const col = (name: string) => names.indexOf(name);
+  const [pathCol, shaCol, modelCol] = [col('path'), col('sha256'), col('model_id')];
   const probCols = classes.map((c) => col(`p_${c}`));
   for (const row of rows.slice(1)) {
-    if (row[model] !== modelId) continue;
-    done.set(row[sha]!, { probabilities: probCols.map((i) => Number(row[i])), label: row[label] || null, review: row[reviewCol] === 'yes', inCsv: true });
+    if (row.length !== names.length || row[modelCol] !== modelId) continue;
+    const probabilities = probCols.map((i) => Number(row[i]));
+    if (!probabilities.every(Number.isFinite)) continue;
+    const sha256 = row[shaCol]!;
+    csvRows.add(rowKey(row[pathCol]!, sha256));
+    if (!known.has(sha256)) known.set(sha256, { probabilities, earlier: true });
   }
 }
