@@ -89,6 +89,9 @@ test('numbers: parsed and range-checked, the message names the flag, the rule an
   usageError(() => numberOpt(parse(trainCommand, ['--epochs', '0']), 'epochs', 30, { integer: true, min: 1 }), /^--epochs must be an integer >= 1, got "0"$/);
   usageError(() => numberOpt(parse(trainCommand, ['--lr=-1']), 'lr', 1, { min: 0, max: 1 }), /^--lr must be a number >= 0 <= 1, got "-1"$/);
   usageError(() => numberOpt(parse(trainCommand, ['--lr', 'Infinity']), 'lr', 1, { min: 0 }), /got "Infinity"/);
+  // Number('') is 0: an empty value must not silently mean 0.
+  usageError(() => numberOpt(parse(trainCommand, ['--seed=']), 'seed', 0, { integer: true, min: 0 }), /^--seed must be an integer >= 0, got ""$/);
+  usageError(() => numberOpt(parse(trainCommand, ['--beta', ' ']), 'beta', 0.99, { min: 0 }), /^--beta must be a number >= 0, got " "$/);
 });
 
 test('choices: an unknown value is a usage error listing the known ones', () => {
@@ -121,11 +124,14 @@ test('orelab split --ratios 8:1:1 reaches the command; a bad --ratios is a usage
 
 test('orelab train: --lr 0 is a usage error naming --lr (the schema requires lr > 0)', async () => {
   const db = path.join(tempDir(), 'catalogue.sqlite');
-  for (const lr of ['0', '0.0', '']) {
+  for (const lr of ['0', '0.0']) {
     const r = await cli(['train', '--db', db, '--out', path.join(path.dirname(db), 'run'), `--lr=${lr}`]);
     assert.equal(r.status, 2, `--lr=${lr}: ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`^orelab train: --lr must be a number > 0 and <= 1, got "${lr}"\\nusage: orelab train `));
   }
+  const empty = await cli(['train', '--db', db, '--out', path.join(path.dirname(db), 'run'), '--lr=']);
+  assert.equal(empty.status, 2, empty.stderr);
+  assert.match(empty.stderr, /^orelab train: --lr must be a number .*, got ""\nusage: orelab train /);
   const tooBig = await cli(['train', '--db', db, '--out', 'x', '--lr', '2']);
   assert.equal(tooBig.status, 2);
   assert.match(tooBig.stderr, /--lr must be a number >= 0 <= 1, got "2"/);

@@ -57,7 +57,8 @@ export function boolOpt(args: ParsedArgs, name: string): boolean {
 export function numberOpt(args: ParsedArgs, name: string, fallback: number, check: { min?: number; max?: number; integer?: boolean } = {}): number {
   const raw = stringOpt(args, name);
   if (raw === undefined) return fallback;
-  const n = Number(raw);
+  // Number('') is 0: an empty value (`--seed=`) must be an error, not a silent zero.
+  const n = raw.trim() === '' ? NaN : Number(raw);
   if (!Number.isFinite(n) || (check.integer && !Number.isInteger(n)) || (check.min !== undefined && n < check.min) || (check.max !== undefined && n > check.max)) {
     const range = [check.integer ? 'an integer' : 'a number', check.min !== undefined ? `>= ${check.min}` : '', check.max !== undefined ? `<= ${check.max}` : '']
       .filter(Boolean)
