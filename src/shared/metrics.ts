@@ -48,8 +48,10 @@ export function reportFromConfusion(classes: readonly string[], confusion: reado
     const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
     perClass.push({ class: classes[i]!, precision, recall, f1, support });
   }
-  // Macro F1 over classes that occur in the truth: a class absent from the evaluated set says nothing.
-  const present = perClass.filter((p) => p.support > 0);
+  // Macro F1 as scikit-learn's f1_score(average='macro') defines it by default: over the classes that occur
+  // in the truth or in the predictions. A class predicted for photos that have none (a false-positive sink)
+  // counts with its F1 of 0; a class that occurs in neither says nothing about this set and is left out.
+  const present = perClass.filter((p, i) => p.support > 0 || confusion.some((row) => row[i]! > 0));
   const macroF1 = present.length > 0 ? present.reduce((a, p) => a + p.f1, 0) / present.length : 0;
   return {
     classes: [...classes],
