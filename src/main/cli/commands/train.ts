@@ -87,7 +87,8 @@ export const trainCommand: Command = {
           },
         });
       } catch (err) {
-        if (err instanceof TrainingError || err instanceof DatasetError || err instanceof WeightsFileError) throw new CliError(err.message);
+        // A Ctrl-C before the first step (while the photos are prepared) ends as a cancel does: exit 130.
+        if (err instanceof TrainingError || err instanceof DatasetError || err instanceof WeightsFileError) throw new CliError(err.message, io.signal.aborted ? 130 : 1);
         throw err;
       }
       if (io.stderr.isTTY && !json) io.stderr.write('\r\x1b[2K');

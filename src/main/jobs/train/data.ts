@@ -29,7 +29,8 @@ export async function warmCache(
   options: { concurrency?: number; onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
 ): Promise<{ usable: DataItem[]; errors: InputError[] }> {
   const ok = new Array<boolean>(items.length).fill(false);
-  const errors: InputError[] = [];
+  // By item, so that the errors come out in the items' order whatever order the decodes finish in.
+  const failed = new Array<InputError | undefined>(items.length);
   let next = 0;
   let done = 0;
   const worker = async () => {
@@ -40,13 +41,18 @@ export async function warmCache(
         await cache.get(item.sha256, item.path);
         ok[i] = true;
       } catch (err) {
-        errors.push({ path: item.path, reason: err instanceof ImageDecodeError ? err.message : describeFsError(err, 'cannot read') });
+        failed[i] = { path: item.path, reason: err instanceof ImageDecodeError ? err.message : describeMissing(err) ?? describeFsError(err, 'cannot read') };
       }
       options.onProgress?.(++done, items.length);
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
-  return { usable: items.filter((_, i) => ok[i]), errors };
+  return { usable: items.filter((_, i) => ok[i]), errors: failed.filter((e): e is InputError => e !== undefined) };
+}
+
+/** A catalogued photo no longer at its path: not "vanished during the scan", as an import would say. */
+function describeMissing(err: unknown): string | null {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' ? 'the file is no longer there (moved or deleted since it was catalogued)' : null;
 }
 
 /** A seeded permutation of 0..n-1 (Fisher–Yates). */

@@ -174,16 +174,46 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
 
   const dataset = loadTrainingDataset(o.db, o.limitPerClass !== undefined ? { limitPerClass: o.limitPerClass } : {});
   const classes = dataset.classes;
-  const weights =
-    o.variant === 'vit' ? classWeights(dataset.trainCounts, 'none') : classWeights(dataset.trainCounts, o.weighting, o.beta ?? DEFAULT_EFFECTIVE_BETA);
   const vit = vitConfig(o.backbone, classes.length, o.vitOverrides);
   const modelConfig: ModelConfig =
     o.variant === 'mavit' ? { variant: 'mavit', vit, cbam: { ...DEFAULT_CBAM, gate: o.cbamGate ?? DEFAULT_CBAM.gate } } : { variant: 'vit', vit };
   const model = defineModel(modelConfig);
   const spec: PreprocessSpec = { ...AUGREG_PREPROCESS, size: vit.imageSize };
-  const stepsPerEpoch = Math.floor(dataset.splits.train.length / o.batchSize);
-  if (stepsPerEpoch < 1) throw new TrainingError(`the train split has ${dataset.splits.train.length} photos, fewer than one batch of ${o.batchSize}; lower --batch`);
-  if (dataset.splits.val.length === 0) throw new TrainingError('the validation split is empty: label more photos, or run orelab split with a validation share');
+
+  // Every photo is decoded into the cache first, and the ones that cannot be read are left out. Everything
+  // sized by the training data (steps per epoch, the cosine's length, the class weights) then comes from the
+  // photos actually trained on: sized from the catalogue's count, an epoch would plan more steps than its
+  // batches fill (a short last chunk, which the fixed-shape train graph refuses, or steps skipped so that the
+  // cosine never reaches 0), and the weights would describe photos the loss never sees.
+  const cache = new PreprocessCache(cacheDirForCatalogue(o.cataloguePath), spec);
+  const allItems = [...dataset.splits.train, ...dataset.splits.val, ...dataset.splits.test];
+  progress({ phase: 'preparing', epoch: 0, step: 0, stepsPerEpoch: 0, trainLoss: null, trainAccuracy: null, imagesPerSecond: null, etaSeconds: null, message: `preparing ${allItems.length} photos` });
+  const warmed = await warmCache(cache, allItems, { ...(o.signal ? { signal: o.signal } : {}) });
+  // A cancel during the preparation leaves the readable set unknown: nothing is recorded or trained.
+  if (o.signal?.aborted) throw new TrainingError('stopped while preparing the photos; nothing was trained yet');
+  const usable = new Set(warmed.usable.map((i) => i.specimenId));
+  const keep = (items: DataItem[]) => items.filter((i) => usable.has(i.specimenId));
+  const splits = { train: keep(dataset.splits.train), val: keep(dataset.splits.val), test: keep(dataset.splits.test) };
+  /** For an error message: how many photos of a split were left out, and why (the first few). */
+  const unreadableNote = (split: 'train' | 'val') => {
+    const dropped = new Set(dataset.splits[split].filter((i) => !usable.has(i.specimenId)).map((i) => i.path));
+    const reasons = warmed.errors.filter((e) => dropped.has(e.path));
+    if (dropped.size === 0) return '';
+    return ` (${dropped.size} more cannot be read: ${reasons.slice(0, 3).map((e) => `${e.path}: ${e.reason}`).join('; ')}${reasons.length > 3 ? '; …' : ''})`;
+  };
+  const trainCounts = classes.map((_, i) => splits.train.filter((it) => it.classIndex === i).length);
+  const empty = classes.filter((_, i) => trainCounts[i] === 0);
+  if (empty.length > 0) {
+    throw new TrainingError(`no readable training photo of ${empty.map((c) => `"${c}"`).join(', ')}${unreadableNote('train')}; replace the unreadable files or relabel`);
+  }
+  const weights = o.variant === 'vit' ? classWeights(trainCounts, 'none') : classWeights(trainCounts, o.weighting, o.beta ?? DEFAULT_EFFECTIVE_BETA);
+  const train = new BatchSource(cache, splits.train, spec);
+  const val = new BatchSource(cache, splits.val, spec);
+  const test = new BatchSource(cache, splits.test, spec);
+  // One definition of an epoch's length: the batches trainPlan gives (the last partial batch is dropped).
+  const stepsPerEpoch = train.trainBatchCount(o.batchSize);
+  if (stepsPerEpoch < 1) throw new TrainingError(`the train split has ${train.size} readable photos, fewer than one batch of ${o.batchSize}${unreadableNote('train')}; lower --batch`);
+  if (val.size === 0) throw new TrainingError(`the validation split has no readable photos${unreadableNote('val')}: label more photos, or run orelab split with a validation share`);
   const stepsPerChunk = largestDivisorAtMost(stepsPerEpoch, o.maxStepsPerChunk ?? 4);
   const schedule: CosineSchedule = { baseLr: o.lr, totalSteps: o.epochs * stepsPerEpoch, warmupSteps: (o.warmupEpochs ?? 0) * stepsPerEpoch };
   const config = {
@@ -203,34 +233,37 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
     vit,
     loss: 'weighted cross-entropy, -(1/N) sum_j w[y_j] log p[y_j]',
   };
-  const configHash = crypto.createHash('sha256').update(JSON.stringify({ config, dataset: dataset.hash })).digest('hex');
+  // The photos left out change the epochs and weights, so a checkpoint resumes only over the same ones. They
+  // enter the hash only when there are any: a run with every photo readable keeps the hash it always had.
+  const unreadable = allItems.filter((i) => !usable.has(i.specimenId)).map((i) => i.sha256).sort();
+  const configHash = crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ config, dataset: dataset.hash, ...(unreadable.length > 0 ? { unreadable } : {}) }))
+    .digest('hex');
 
   // Resume: the output folder's checkpoint, if it belongs to this configuration and data.
   let resumed: CheckpointMeta | null = null;
+  let resumedStep = 0;
+  let bestParams: ParamValues | null = null;
   if (!o.restart && fs.existsSync(f.checkpoint)) {
-    const meta = loadCheckpoint(f.checkpoint).meta as unknown as CheckpointMeta;
+    const saved = readCheckpointFile(f.checkpoint, outDir);
+    const meta = saved.meta as unknown as CheckpointMeta;
     if (meta.configHash !== configHash) {
       throw new TrainingError(
-        `${outDir} holds an unfinished run with other settings or data; use --restart to start over there, or another --out folder`,
+        `${outDir} holds an unfinished run with other settings or data (or other unreadable photos); use --restart to start over there, or another --out folder`,
       );
     }
     resumed = meta;
+    resumedStep = saved.state.step;
+    // The kept weights are what the run exports: without them a resumed run has nothing right to export (it
+    // used to export a graph whose parameters were inputs). Checked before anything is recorded or trained.
+    if (meta.best) bestParams = readKeptWeights(f.best, meta.best.epoch, configHash, model, outDir);
   }
   const previousRun = resumed ? findUnfinishedRun(o.db, outDir) : undefined;
   const runId =
     previousRun?.id ??
     createRun(o.db, { variant: o.variant, backbone: o.backbone, config: { ...config, configHash }, outDir, datasetHash: dataset.hash, classes, classWeights: weights });
   setRunStatus(o.db, runId, 'running');
-
-  const cache = new PreprocessCache(cacheDirForCatalogue(o.cataloguePath), spec);
-  const allItems = [...dataset.splits.train, ...dataset.splits.val, ...dataset.splits.test];
-  progress({ phase: 'preparing', epoch: 0, step: 0, stepsPerEpoch, trainLoss: null, trainAccuracy: null, imagesPerSecond: null, etaSeconds: null, message: `preparing ${allItems.length} photos` });
-  const warmed = await warmCache(cache, allItems, { ...(o.signal ? { signal: o.signal } : {}) });
-  const usable = new Set(warmed.usable.map((i) => i.specimenId));
-  const keep = (items: DataItem[]) => items.filter((i) => usable.has(i.specimenId));
-  const train = new BatchSource(cache, keep(dataset.splits.train), spec);
-  const val = new BatchSource(cache, keep(dataset.splits.val), spec);
-  const test = new BatchSource(cache, keep(dataset.splits.test), spec);
 
   let engine: TrainingEngine | null = null;
   try {
@@ -257,7 +290,6 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
     const epochs: EpochMetricsRecord[] = resumed?.epochs ?? [];
     let testReport = resumed?.test ?? null;
     let valReport = resumed?.validation ?? null;
-    let bestParams: ParamValues | null = best && fs.existsSync(f.best) ? loadCheckpoint(f.best).state.params : null;
     const resumedFrom = resumed ? { epoch: position.epoch, batch: position.batch } : null;
 
     const sessionStart = performance.now();
@@ -273,9 +305,11 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
     let evalSeconds = 0;
     let evaluatedImages = 0;
     let lastCheckpoint = performance.now();
+    // Optimizer steps taken over the whole run, as the engine counts them (the checkpoint carries the count).
+    let stepsTaken = resumedStep;
     const saveState = async () => {
       const meta: CheckpointMeta = { configHash, position, best, epochs, test: testReport, validation: valReport, timing: runTiming() };
-      await engine!.checkpoint(f.checkpoint, meta as unknown as Record<string, unknown>);
+      stepsTaken = await engine!.checkpoint(f.checkpoint, meta as unknown as Record<string, unknown>);
       lastCheckpoint = performance.now();
     };
     const eta = () => {
@@ -383,11 +417,12 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       };
     }
 
+    if (!bestParams) throw new TrainingError(`no kept weights to export in ${outDir}; run again with --restart`);
     progress({ phase: 'exporting', epoch: o.epochs - 1, step: stepsPerEpoch, stepsPerEpoch, trainLoss: null, trainAccuracy: null, imagesPerSecond: trainImagesPerSecond, etaSeconds: 0 });
     const finishedAt = new Date().toISOString();
     const metadata = exportClassifier(f.model, {
       model,
-      params: bestParams!,
+      params: bestParams,
       variant: o.variant,
       backbone: o.backbone,
       classes,
@@ -431,13 +466,16 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
         sha256: dataset.hash,
         classes,
         counts: Object.fromEntries(
-          (['train', 'val', 'test'] as const).map((s) => [s, Object.fromEntries(classes.map((c, i) => [c, dataset.splits[s].filter((it) => it.classIndex === i).length]))]),
+          (['train', 'val', 'test'] as const).map((s) => [s, Object.fromEntries(classes.map((c, i) => [c, splits[s].filter((it) => it.classIndex === i).length]))]),
         ),
         newly_assigned_to_splits: dataset.newlyAssigned,
         classes_without_training_images: dataset.skippedClasses,
+        // Left out of training and evaluation; `counts` are of the photos used.
         unreadable: warmed.errors,
       },
       class_weights: Object.fromEntries(classes.map((c, i) => [c, weights[i]])),
+      // The cosine runs over total_steps; a run that completed took exactly that many.
+      schedule: { steps_per_epoch: stepsPerEpoch, steps_per_chunk: stepsPerChunk, total_steps: schedule.totalSteps, warmup_steps: schedule.warmupSteps ?? 0, steps_taken: stepsTaken },
       device: engine.ready.provider,
       device_note: providerNote,
       epochs,
@@ -469,6 +507,35 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
   } finally {
     await engine?.close().catch(() => undefined);
   }
+}
+
+/** A resumable checkpoint, or a TrainingError naming it and saying what to do. */
+function readCheckpointFile(file: string, outDir: string): ReturnType<typeof loadCheckpoint> {
+  try {
+    return loadCheckpoint(file);
+  } catch (err) {
+    throw new TrainingError(`${file} cannot be read (${(err as Error).message}); use --restart to start over in ${outDir}`);
+  }
+}
+
+/**
+ * The kept (best-validation) weights of the run being resumed, from best.orelabck: there, readable, of this
+ * run, and complete for the model; otherwise a TrainingError naming the file and saying what to do.
+ */
+function readKeptWeights(file: string, epoch: number, configHash: string, model: ModelDefinition, outDir: string): ParamValues {
+  const refuse = (why: string) =>
+    new TrainingError(`${file} ${why}: it holds the weights this unfinished run kept (epoch ${epoch + 1}), and the run cannot be finished without them; use --restart to start over in ${outDir}`);
+  if (!fs.existsSync(file)) throw refuse('is missing');
+  let saved: ReturnType<typeof loadCheckpoint>;
+  try {
+    saved = loadCheckpoint(file);
+  } catch (err) {
+    throw refuse(`cannot be read (${(err as Error).message})`);
+  }
+  if (saved.meta.configHash !== configHash) throw refuse('belongs to another run');
+  const missing = model.params.filter((p) => saved.state.params.get(p.name)?.length !== p.shape.reduce((a, b) => a * b, 1));
+  if (missing.length > 0) throw refuse(`lacks ${missing.length} of the model's parameters (${missing[0]!.name}…)`);
+  return saved.state.params;
 }
 
 function pickMetrics(r: ClassificationReport) {
