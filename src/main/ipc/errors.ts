@@ -2,7 +2,7 @@
 // them to a code the renderer can act on and keeps their message, which is written for the user.
 import type { z } from 'zod';
 import type { IpcErrorCode, IpcErrorInfo, IpcIssue } from '../../shared/ipc';
-import { ClassError, CatalogueVersionError, SpecimenReferenceError, LabelTargetError, ModelReferenceError } from '../catalogue';
+import { ClassError, CatalogueOpenError, CatalogueVersionError, SpecimenReferenceError, LabelTargetError, ModelReferenceError } from '../catalogue';
 import { JobBusyError } from '../jobs/manager';
 import { SymlinkTargetError } from '../base/atomic-write';
 
@@ -42,6 +42,8 @@ export function toIpcError(err: unknown): IpcError {
   if (err instanceof SpecimenReferenceError) return new IpcError('not-found', err.message);
   if (err instanceof ModelReferenceError) return new IpcError('invalid-request', err.message);
   if (err instanceof CatalogueVersionError) return new IpcError('conflict', err.message);
+  // Not SQLite, read-only, a folder: the file the user picked cannot be a catalogue, and the message names it.
+  if (err instanceof CatalogueOpenError) return new IpcError('invalid-request', err.message);
   // An export path the user named is a symlink: their choice conflicts with the file there, and the message
   // names it (not an 'internal' failure).
   if (err instanceof SymlinkTargetError) return new IpcError('conflict', err.message);
