@@ -11,7 +11,9 @@ export type ToInferenceWorker =
       intraOpThreads?: number;
     }
   /** `attention`: whether to return the attention map (when the model has one). */
-  | { type: 'run'; id: number; images: Float32Array; dims: number[]; attention: boolean };
+  | { type: 'run'; id: number; images: Float32Array; dims: number[]; attention: boolean }
+  /** Finish the run in progress, release the session and exit (see OnnxClassifier.close). */
+  | { type: 'close' };
 
 export type FromInferenceWorker =
   | { type: 'ready'; provider: ExecutionProvider; skipped: { provider: ExecutionProvider; reason: string }[] }

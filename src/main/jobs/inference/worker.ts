@@ -10,8 +10,20 @@ let names = { input: '', probabilities: '', attention: null as string | null };
 
 const send = (msg: FromInferenceWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
+/** The message being handled: a close waits for it, so a run is never cut off inside ORT. */
+let current: Promise<void> = Promise.resolve();
+
 port.on('message', (msg: ToInferenceWorker) => {
-  void handle(msg).catch((err: Error) => send({ type: 'error', id: msg.type === 'run' ? msg.id : null, message: err.message }));
+  if (msg.type === 'close') {
+    void current.then(async () => {
+      await session?.release();
+      session = null;
+      // With the port closed and the session gone the event loop is empty, and the worker exits by itself.
+      port.close();
+    });
+    return;
+  }
+  current = handle(msg).catch((err: Error) => send({ type: 'error', id: msg.type === 'run' ? msg.id : null, message: err.message }));
 });
 
 async function handle(msg: ToInferenceWorker): Promise<void> {
@@ -32,6 +44,7 @@ async function handle(msg: ToInferenceWorker): Promise<void> {
     send({ type: 'ready', provider: created.provider, skipped: created.skipped });
     return;
   }
+  if (msg.type !== 'run') return;
   if (!session) throw new Error('inference worker used before init');
   // The attention map (B·S² floats, far more than the probabilities) is fetched and sent only when asked for.
   const attentionName = msg.attention ? names.attention : null;
