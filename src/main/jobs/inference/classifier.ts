@@ -7,7 +7,7 @@ import { AUGREG_PREPROCESS, type PreprocessSpec } from '../../images/preprocess'
 import { cudaUnavailableReason, type ExecutionProvider } from '../../engine/runtime/session';
 import { startWorker } from '../../worker-entry';
 import type { BatchClassifier } from '../classify/classify';
-import { readModelFile, type ModelFile } from './model-file';
+import { ModelFileError, readModelFile, type ModelFile } from './model-file';
 import type { FromInferenceWorker, ToInferenceWorker } from './protocol';
 
 export interface ClassifierOptions {
@@ -170,6 +170,13 @@ export class OnnxClassifier implements BatchClassifier {
       const at = start;
       parts.push(
         this.submit(input, [batch, 3, s, s], attention !== null).then((result) => {
+          // The graph's declared shapes were checked at load (model-file.ts); a symbolic class dimension can
+          // only be checked here, and a wrong count would shift every row onto the wrong classes.
+          if (result.probabilities.length !== batch * c) {
+            throw new ModelFileError(
+              `${this.model.path}: output "${this.model.metadata.outputs.probabilities}" gave ${result.probabilities.length / batch} values per image, but the metadata lists ${c} classes; the file does not match its own metadata, so it cannot be used`,
+            );
+          }
           probabilities.set(result.probabilities.subarray(0, n * c), at * c);
           if (attention && result.attention) attention.set(result.attention.subarray(0, n * s * s), at * s * s);
         }),
