@@ -4,6 +4,12 @@ import { nowIso } from './time';
 export interface ModelRecord {
   id: string;
   path: string;
+  /**
+   * The training run of THIS catalogue that produced the model, or null. A model's own metadata names the
+   * run that trained it (training_run.run_id), but that id belongs to whichever catalogue it was trained in:
+   * it stays in `metadata` as provenance and is never used as a key here, so a model trained elsewhere
+   * neither breaks the foreign key nor gets attached to an unrelated local run with the same number.
+   */
   runId: number | null;
   name: string;
   classes: string[];
@@ -11,13 +17,21 @@ export interface ModelRecord {
   createdAt: string;
 }
 
-/** Records a model file in the catalogue (once per id; a later call updates where the file is). */
+/**
+ * Records a model file in the catalogue (once per id; a later call updates where the file is). `runId` is
+ * given only by the trainer, for the local run it just finished. A registration without one (classify,
+ * evaluate, "add a model") keeps an earlier link only when that run trained on the data this model names
+ * (its dataset_sha256): a link an older Orelab made from a foreign model's run id is dropped then.
+ */
 export function registerModel(db: Db, m: Omit<ModelRecord, 'createdAt'>): void {
   stmt(
     db,
     `INSERT INTO models (id, path, run_id, name, classes, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT(id) DO UPDATE SET path = excluded.path, run_id = COALESCE(excluded.run_id, models.run_id)`,
-  ).run(m.id, m.path, m.runId, m.name, JSON.stringify(m.classes), JSON.stringify(m.metadata), nowIso());
+     ON CONFLICT(id) DO UPDATE SET path = excluded.path, run_id = CASE
+       WHEN excluded.run_id IS NOT NULL THEN excluded.run_id
+       WHEN EXISTS (SELECT 1 FROM training_runs r WHERE r.id = models.run_id AND r.dataset_hash = ?) THEN models.run_id
+       ELSE NULL END`,
+  ).run(m.id, m.path, m.runId, m.name, JSON.stringify(m.classes), JSON.stringify(m.metadata), nowIso(), m.metadata.dataset_sha256 ?? null);
 }
 
 export function listModels(db: Db): ModelRecord[] {

@@ -135,7 +135,9 @@ export class OnnxClassifier implements BatchClassifier {
     return {
       id: this.modelId,
       path: path.resolve(this.model.path),
-      runId: m.training_run?.run_id ?? null,
+      // The metadata's training_run.run_id is the run in the catalogue that trained the model, which may be
+      // another catalogue: it stays in the metadata as provenance. Only the trainer links its own run.
+      runId: null,
       name: `${m.architecture.variant} ${m.architecture.backbone} (${path.basename(this.model.path)})`,
       classes: [...m.classes],
       metadata: encodeModelMetadata(m),
