@@ -18,8 +18,13 @@ const HARNESS = {
   message: 'The test harness is a shell: only src/main/ipc/harness-main.ts imports the harness server.',
 };
 const ENGINE = {
-  regex: String.raw`^(\.\.?/)+(.*/)?(app|catalogue|cli|images|ipc|jobs|shared|renderer)(/|$)|^electron$`,
-  message: 'src/main/engine imports nothing from src/main outside src/main/engine and src/main/base (nor src/shared, nor Electron).',
+  // shared/errors.ts (UserError, no imports of its own) is the one exception: a bad weights file is the user's error.
+  regex: String.raw`^(\.\.?/)+(.*/)?(app|catalogue|cli|images|ipc|jobs|shared(?!/errors$)|renderer)(/|$)|^electron$`,
+  message: 'src/main/engine imports nothing from src/main outside src/main/engine and src/main/base (nor src/shared but its errors, nor Electron).',
+};
+const BASE = {
+  regex: String.raw`^(\.\.?/)+(.*/)?(app|catalogue|cli|engine|images|ipc|jobs|services|shared(?!/errors$)|renderer)(/|$)|^electron$`,
+  message: 'src/main/base is the bottom layer: Node and src/shared/errors.ts only.',
 };
 const NO_MAIN = { regex: String.raw`^(\.\./)+main(/|$)`, message: 'src/shared and src/renderer import nothing from src/main: it talks to them over the IPC contract in src/shared.' };
 const NO_NODE = { group: ['node:*', 'electron', 'fs', 'path', 'react'], message: 'src/shared runs in both processes: it may use neither Node nor the DOM.' };
@@ -32,6 +37,7 @@ const layers = [
   // The IPC dispatcher checks folders to open with app/open-folder.ts: an exception until that leaves the shell.
   { files: ['src/main/ipc/dispatcher.ts'], rules: restrict(appFromMain('open-folder'), HARNESS) },
   { files: ['src/main/engine/**'], rules: restrict(ENGINE, HARNESS) },
+  { files: ['src/main/base/**'], rules: restrict(BASE, HARNESS) },
   { files: ['src/renderer/**'], rules: restrict(NO_MAIN) },
   // src/shared runs in both processes: it may use neither Node nor the DOM.
   { files: ['src/shared/**'], rules: restrict(NO_NODE, NO_MAIN) },

@@ -4,13 +4,18 @@
 // could leave the sort root, collide with the review folder, be a reserved or unusable file name on
 // Windows or macOS, or carry control characters into a terminal or a spreadsheet. Pure TypeScript: it runs
 // in the main process, the CLI and the renderer alike.
+import { UserError } from './errors';
 
 export const CLASS_NAME_MAX_LENGTH = 100;
 
 /** The folder low-confidence photos are sorted into; no class may be called that (or start with "_"). */
 export const REVIEW_FOLDER = '_review';
 
-export class ClassNameError extends Error {}
+export class ClassNameError extends UserError {
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
+}
 
 /** C0 controls (NUL, tab, newline, CR, ESC...), DEL and the C1 controls. */
 // eslint-disable-next-line no-control-regex

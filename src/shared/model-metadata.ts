@@ -3,6 +3,7 @@
 // Every value is a string; structured values are JSON. Keys are plain words, listed in MODEL_METADATA_KEYS.
 import { z } from 'zod';
 import { classListProblem } from './class-name';
+import { UserError } from './errors';
 
 export const MODEL_FORMAT = 'orelab-classifier/1';
 
@@ -113,7 +114,11 @@ export function encodeModelMetadata(m: ModelMetadata): Record<string, string> {
   return out;
 }
 
-export class ModelMetadataError extends Error {}
+export class ModelMetadataError extends UserError {
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
+}
 
 /** Parses metadata_props back; an error names the missing or malformed key. */
 export function decodeModelMetadata(props: Readonly<Record<string, string>>, source: string): ModelMetadata {

@@ -4,13 +4,17 @@
 // A kill at any moment leaves the old file or the new one, never half of one, and at worst a stray
 // `.<name>.<random>.tmp` beside it.
 //
-// src/main/base is the bottom layer: Node only, no Orelab imports, so the engine (a leaf) may use it too.
+// src/main/base is the bottom layer: Node and src/shared/errors.ts only, so the engine (a leaf) may use it too.
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { UserError } from '../../shared/errors';
 
-export class SymlinkTargetError extends Error {
-  readonly kind = 'symlink-target';
+/** The user named a symlink as a file to write: their choice clashes with what is there. */
+export class SymlinkTargetError extends UserError {
+  constructor(message: string) {
+    super('conflict', message);
+  }
 }
 
 export interface AtomicWriteOptions {

@@ -7,6 +7,7 @@ import type { Split } from '../../shared/domain';
 import { stmt, type Db } from './open';
 import { applyLabelChanges } from './labels';
 import { ClassError } from './classes';
+import { UserError } from '../../shared/errors';
 
 /** The model whose predictions the prediction filters use: the given one, else the one with the newest predictions. */
 export function predictionModelId(db: Db, modelId?: string): string | null {
@@ -153,7 +154,11 @@ export function modelsWithPredictions(db: Db): ModelBrief[] {
     });
 }
 
-export class LabelTargetError extends Error {}
+export class LabelTargetError extends UserError {
+  constructor(message: string) {
+    super('conflict', message);
+  }
+}
 
 /** Sets (or with null clears) the label of specimens as one undoable manual operation. */
 export function assignLabel(db: Db, specimenIds: readonly number[], classId: number | null): { opId: number; changed: number } {

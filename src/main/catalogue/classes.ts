@@ -3,8 +3,13 @@ import { stmt, type Db } from './open';
 import { nowIso } from './time';
 import { applyLabelChanges } from './labels';
 import { classNameProblem } from '../../shared/class-name';
+import { UserError } from '../../shared/errors';
 
-export class ClassError extends Error {}
+export class ClassError extends UserError {
+  constructor(message: string) {
+    super('conflict', message);
+  }
+}
 
 /**
  * A class name a person typed (CLI, app, an import folder), as it will be stored: surrounding spaces are

@@ -1,6 +1,7 @@
 import type { LabelChange, LabelSource } from '../../shared/domain';
 import { stmt, type Db } from './open';
 import { nowIso } from './time';
+import { SpecimenReferenceError } from './specimens';
 
 export interface LabelChangeRequest {
   specimenIds: readonly number[];
@@ -43,7 +44,7 @@ export function applyLabelChanges(db: Db, request: LabelChangeRequest): number {
     const changes: { id: number; from: number | null }[] = [];
     for (const id of new Set(request.specimenIds)) {
       const row = current.get(id) as { label_class_id: number | null } | undefined;
-      if (!row) throw new RangeError(`no specimen with id ${id}`);
+      if (!row) throw new SpecimenReferenceError(`no specimen with id ${id}`);
       if (row.label_class_id !== request.toClassId) changes.push({ id, from: row.label_class_id });
     }
     if (changes.length === 0) return 0;

@@ -1,5 +1,6 @@
 import { stmt, type Db } from './open';
 import { nowIso } from './time';
+import { UserError } from '../../shared/errors';
 
 export interface ModelRecord {
   id: string;
@@ -42,7 +43,11 @@ export function listModels(db: Db): ModelRecord[] {
   return rows.map((r) => ({ ...r, classes: JSON.parse(r.classes) as string[], metadata: JSON.parse(r.metadata) as Record<string, string> }));
 }
 
-export class ModelReferenceError extends Error {}
+export class ModelReferenceError extends UserError {
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
+}
 
 /** A model by its id or a unique prefix of it; an ambiguous prefix is an error naming the candidates. */
 export function getModel(db: Db, id: string): ModelRecord | undefined {

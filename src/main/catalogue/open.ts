@@ -3,6 +3,7 @@ import path from 'node:path';
 import os from 'node:os';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations';
+import { UserError } from '../../shared/errors';
 
 export type Db = Database.Database;
 
@@ -27,10 +28,18 @@ export function resolveCataloguePath(explicit?: string): string {
   return path.join(defaultUserDataDir(), 'catalogue.sqlite');
 }
 
-export class CatalogueVersionError extends Error {}
+export class CatalogueVersionError extends UserError {
+  constructor(message: string) {
+    super('conflict', message);
+  }
+}
 
 /** The file cannot serve as a catalogue (not SQLite, read-only, unreachable); the message names it and says why. */
-export class CatalogueOpenError extends Error {}
+export class CatalogueOpenError extends UserError {
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
+}
 
 /** The first 16 bytes of every SQLite 3 database file. */
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');

@@ -11,10 +11,16 @@ import type { PredictedSpecimen, RelabelAction } from '../../shared/schemas';
 import { stmt, type Db } from './open';
 import { createLabelOp, setLabelInOp } from './labels';
 import type { ModelRecord } from './models';
+import { SpecimenReferenceError } from './specimens';
+import { UserError } from '../../shared/errors';
 
 export const REVIEW_KINDS = { accept: 'review-accept', keep: 'review-keep', flag: 'review-flag' } as const satisfies Record<RelabelAction, string>;
 
-export class ReviewError extends Error {}
+export class ReviewError extends UserError {
+  constructor(message: string) {
+    super('conflict', message);
+  }
+}
 
 interface Row {
   id: number;
@@ -131,7 +137,7 @@ export function reviewSpecimen(db: Db, model: ModelRecord, specimenId: number, a
     ).get(model.id, specimenId) as
       | { id: number; originalName: string; sampleCode: string | null; labelClassId: number | null; label: string | null; flagged: number; predictedClass: string | null }
       | undefined;
-    if (!row) throw new RangeError(`no specimen with id ${specimenId}`);
+    if (!row) throw new SpecimenReferenceError(`no specimen with id ${specimenId}`);
     if (row.predictedClass === null) throw new ReviewError(`model ${model.id} has no prediction for specimen ${specimenId}`);
     const name = row.sampleCode ?? row.originalName;
     const payload = { modelId: model.id, specimenId, predicted: row.predictedClass, previousFlagged: row.flagged !== 0 };

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Specimen } from '../../shared/domain';
 import { stmt, type Db } from './open';
+import { UserError } from '../../shared/errors';
 
 export interface NewSpecimen {
   sha256: string;
@@ -50,7 +51,11 @@ export function findSpecimenBySha(db: Db, sha256: string): { id: number; label_c
     | undefined;
 }
 
-export class SpecimenReferenceError extends Error {}
+export class SpecimenReferenceError extends UserError {
+  constructor(message: string) {
+    super('not-found', message);
+  }
+}
 
 /**
  * Resolves what a user typed: a path to a file in the catalogue, or a sha256 prefix of at least 6 hex digits.

@@ -1,4 +1,5 @@
-import { CliError, parseCommandArgs, UsageError, type CliIo, type Command } from './command';
+import { parseCommandArgs, type CliIo, type Command } from './command';
+import { UserError } from '../../shared/errors';
 import { importCommand } from './commands/import';
 import { statsCommand } from './commands/stats';
 import { splitCommand } from './commands/split';
@@ -8,7 +9,6 @@ import { classifyCommand } from './commands/classify';
 import { exportCommand } from './commands/export';
 import { trainCommand } from './commands/train';
 import { evalCommand } from './commands/eval';
-import { CatalogueOpenError, CatalogueVersionError, ClassError, ModelReferenceError } from '../catalogue';
 
 export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, labelCommand, undoCommand, classesCommand, trainCommand, evalCommand, classifyCommand, exportCommand];
 
@@ -45,19 +45,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command.run(parseCommandArgs(command, rest), io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`orelab ${command.name}: ${err.message}\nusage: ${command.usage}\n`);
-      return 2;
-    }
-    if (err instanceof CliError) {
+    // The one place the CLI maps errors. A user error (a bad flag, file or name, a clash, a newer catalogue)
+    // is one line that says what to do; a usage error also prints the usage. Anything else is a bug: its stack
+    // is printed for the report.
+    if (err instanceof UserError) {
+      if (err.kind === 'usage') {
+        io.stderr.write(`orelab ${command.name}: ${err.message}\nusage: ${command.usage}\n`);
+        return 2;
+      }
       io.stderr.write(`orelab ${command.name}: ${err.message}\n`);
-      return err.exitCode;
-    }
-    // The catalogue's own errors are written for the user (a class clash, an ambiguous model id, a newer,
-    // read-only or non-SQLite file): one line, no stack trace.
-    if (err instanceof CatalogueOpenError || err instanceof CatalogueVersionError || err instanceof ClassError || err instanceof ModelReferenceError) {
-      io.stderr.write(`orelab ${command.name}: ${err.message}\n`);
-      return 1;
+      // Ctrl-C before a job could report anything (e.g. while training prepares its photos) ends as a cancel does.
+      return io.signal.aborted && err.exitCode === 1 ? 130 : err.exitCode;
     }
     io.stderr.write(`orelab ${command.name}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 1;

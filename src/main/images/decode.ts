@@ -1,5 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
 import { exifDate } from './exif';
+import { UserError } from '../../shared/errors';
 
 /** Refuse images above this many pixels before decoding them (decompression bombs). 100 MP covers any camera. */
 export const MAX_INPUT_PIXELS = 100_000_000;
@@ -9,7 +10,11 @@ const MAX_PASSTHROUGH_THUMBNAIL_BYTES = 96 * 1024;
 // libvips' operation cache keeps decoded images around; a batch tool decodes each image once, so it only costs memory.
 sharp.cache(false);
 
-export class ImageDecodeError extends Error {}
+export class ImageDecodeError extends UserError {
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
+}
 
 export interface DecodedImage {
   format: string;

@@ -1,10 +1,8 @@
-// Errors the dispatcher turns into result envelopes. Services throw their own error classes; toIpcError maps
-// them to a code the renderer can act on and keeps their message, which is written for the user.
+// Errors the dispatcher turns into result envelopes. Services throw UserErrors (src/shared/errors.ts); toIpcError
+// maps each kind to a code the renderer can act on and keeps the message, which is written for the user.
 import type { z } from 'zod';
 import type { IpcErrorCode, IpcErrorInfo, IpcIssue } from '../../shared/ipc';
-import { ClassError, CatalogueOpenError, CatalogueVersionError, SpecimenReferenceError, LabelTargetError, ModelReferenceError } from '../catalogue';
-import { JobBusyError } from '../jobs/manager';
-import { SymlinkTargetError } from '../base/atomic-write';
+import { UserError, type UserErrorKind } from '../../shared/errors';
 
 export class IpcError extends Error {
   constructor(
@@ -35,24 +33,24 @@ export function invalidRequest(channel: string, error: z.ZodError): IpcError {
   return new IpcError('invalid-request', `invalid request for ${channel}: ${text}`, issues);
 }
 
+/** How each kind of user error travels to the renderer. */
+const CODE_FOR_KIND: Record<UserErrorKind, IpcErrorCode> = {
+  'invalid-input': 'invalid-request',
+  usage: 'invalid-request',
+  'not-found': 'not-found',
+  conflict: 'conflict',
+  busy: 'busy',
+  unavailable: 'unavailable',
+};
+
+/**
+ * The one place the IPC maps errors: a UserError keeps its message, which is written for the user, under
+ * its kind's code; anything else is internal (a bug): its stack goes to the log, the renderer gets one line.
+ */
 export function toIpcError(err: unknown): IpcError {
   if (err instanceof IpcError) return err;
-  if (err instanceof JobBusyError) return new IpcError('busy', err.message);
-  if (err instanceof ClassError || err instanceof LabelTargetError) return new IpcError('conflict', err.message);
-  if (err instanceof SpecimenReferenceError) return new IpcError('not-found', err.message);
-  if (err instanceof ModelReferenceError) return new IpcError('invalid-request', err.message);
-  if (err instanceof CatalogueVersionError) return new IpcError('conflict', err.message);
-  // Not SQLite, read-only, a folder: the file the user picked cannot be a catalogue, and the message names it.
-  if (err instanceof CatalogueOpenError) return new IpcError('invalid-request', err.message);
-  // An export path the user named is a symlink: their choice conflicts with the file there, and the message
-  // names it (not an 'internal' failure).
-  if (err instanceof SymlinkTargetError) return new IpcError('conflict', err.message);
-  if (err instanceof RangeError) {
-    return new IpcError(/^no specimen/.test(err.message) ? 'not-found' : 'invalid-request', err.message);
-  }
-  if (err instanceof Error && (err as { code?: unknown }).code === 'SQLITE_NOTADB') {
-    return new IpcError('invalid-request', 'that file is not an Orelab catalogue (not an SQLite database)');
-  }
+  if (err instanceof UserError) return new IpcError(CODE_FOR_KIND[err.kind], err.message);
+  console.error(err);
   const message = err instanceof Error ? err.message : String(err);
   return new IpcError('internal', `unexpected error: ${message}`);
 }

@@ -4,6 +4,7 @@
 // runs in a worker thread and run() awaits it (the training engine's and the classifier's workers), while
 // async work like the import runs here.
 import type { JobInfo, JobKind, JobParams, JobProgress, JobProgressEvent, JobResult, JobStartRequest, JobStatus } from '../../shared/ipc';
+import { UserError } from '../../shared/errors';
 
 export interface JobContext<K extends JobKind> {
   readonly jobId: string;
@@ -28,7 +29,11 @@ export interface JobSink {
   finished(info: JobInfo): void;
 }
 
-export class JobBusyError extends Error {}
+export class JobBusyError extends UserError {
+  constructor(message: string) {
+    super('busy', message);
+  }
+}
 
 interface Entry {
   info: JobInfo;

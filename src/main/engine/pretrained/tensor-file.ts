@@ -1,3 +1,5 @@
+import { UserError } from '../../../shared/errors';
+
 /** A named float32 tensor read from a weights file, row-major. */
 export interface HostTensor {
   shape: number[];
@@ -6,7 +8,11 @@ export interface HostTensor {
 
 export type TensorMap = Map<string, HostTensor>;
 
-export class WeightsFileError extends Error {}
+export class WeightsFileError extends UserError {
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
+}
 
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);

@@ -5,6 +5,7 @@
 // File layout: "ORELABCK" | u32 version | u32 header bytes | header JSON | zero padding to 8 | float32 data.
 import { readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../../base/atomic-write';
+import { UserError } from '../../../shared/errors';
 
 export interface TrainState {
   /** Optimizer steps taken so far (the Adam step count t). */
@@ -36,7 +37,11 @@ interface Header {
   tensors: HeaderEntry[];
 }
 
-export class CheckpointError extends Error {}
+export class CheckpointError extends UserError {
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
+}
 
 export function saveCheckpoint(path: string, state: TrainState, meta: CheckpointMeta = {}): void {
   const tensors: HeaderEntry[] = [];

@@ -10,7 +10,7 @@ import { preprocessImage, type PreprocessSpec } from '../../images/preprocess';
 import { IDENTITY, writeNormalizedChw } from '../train/augment';
 import { MAX_FILE_BYTES } from '../import';
 import { writeFileAtomicSync } from '../../base/atomic-write';
-import { CliError } from '../../cli/command';
+import { UserError } from '../../../shared/errors';
 import { csvLine, parseCsv, writeCsvFile } from './csv';
 import { insideRoot, placeFile, removePartialCopies, SourceNotRemovedError, type PlaceMode } from './place';
 import {
@@ -47,10 +47,13 @@ export const REVIEW_FOLDER = '_review';
 
 /**
  * A problem with what the user asked for (a --csv file Orelab did not write, a report path that is a link),
- * found before anything is touched. It is a CliError so that the CLI prints its message without a stack
- * trace; the desktop app shows the message of any job error.
+ * found before anything is touched: the CLI and the app show its message, without a stack trace.
  */
-export class ClassifyInputError extends CliError {}
+export class ClassifyInputError extends UserError {
+  constructor(message: string) {
+    super('conflict', message);
+  }
+}
 
 export interface ClassifyOptions {
   folder: string;

@@ -2,8 +2,13 @@ import fs from 'node:fs';
 import crypto from 'node:crypto';
 import onnxProto from 'onnx-proto';
 import { decodeModelMetadata, type ModelMetadata } from '../../../shared/model-metadata';
+import { UserError } from '../../../shared/errors';
 
-export class ModelFileError extends Error {}
+export class ModelFileError extends UserError {
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
+}
 
 export interface ModelFile {
   path: string;

@@ -1,3 +1,4 @@
+import { UserError } from '../../../shared/errors';
 import crypto from 'node:crypto';
 import type { Split } from '../../../shared/domain';
 import { assignSplits, type Db } from '../../catalogue';
@@ -17,7 +18,11 @@ export interface TrainingDataset {
   skippedClasses: string[];
 }
 
-export class DatasetError extends Error {}
+export class DatasetError extends UserError {
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
+}
 
 /**
  * The labeled catalogue as training data: the stratified split (labeled specimens without one are assigned
