@@ -127,14 +127,14 @@ test('orelab train: --lr 0 is a usage error naming --lr (the schema requires lr 
   for (const lr of ['0', '0.0']) {
     const r = await cli(['train', '--db', db, '--out', path.join(path.dirname(db), 'run'), `--lr=${lr}`]);
     assert.equal(r.status, 2, `--lr=${lr}: ${r.stderr}`);
-    assert.match(r.stderr, new RegExp(`^orelab train: --lr must be a number > 0 and <= 1, got "${lr}"\\nusage: orelab train `));
+    assert.match(r.stderr, new RegExp(`^orelab train: --lr must be > 0, got "${lr}"\\nusage: orelab train `));
   }
   const empty = await cli(['train', '--db', db, '--out', path.join(path.dirname(db), 'run'), '--lr=']);
   assert.equal(empty.status, 2, empty.stderr);
-  assert.match(empty.stderr, /^orelab train: --lr must be a number .*, got ""\nusage: orelab train /);
+  assert.match(empty.stderr, /^orelab train: --lr must be a number, got ""\nusage: orelab train /);
   const tooBig = await cli(['train', '--db', db, '--out', 'x', '--lr', '2']);
   assert.equal(tooBig.status, 2);
-  assert.match(tooBig.stderr, /--lr must be a number >= 0 <= 1, got "2"/);
+  assert.match(tooBig.stderr, /--lr must be <= 1, got "2"/);
 });
 
 test('orelab train: --epochs abc, an unknown --backbone or --variant are usage errors', async () => {
@@ -142,7 +142,7 @@ test('orelab train: --epochs abc, an unknown --backbone or --variant are usage e
   const out = path.join(path.dirname(db), 'run');
   const epochs = await cli(['train', '--db', db, '--out', out, '--epochs', 'abc']);
   assert.equal(epochs.status, 2);
-  assert.match(epochs.stderr, /^orelab train: --epochs must be an integer >= 1 <= 10000, got "abc"\n/);
+  assert.match(epochs.stderr, /^orelab train: --epochs must be a number, got "abc"\n/);
   const backbone = await cli(['train', '--db', db, '--out', out, '--backbone', 'vit-x']);
   assert.equal(backbone.status, 2);
   assert.match(backbone.stderr, /^orelab train: --backbone must be one of vit-ti, vit-s, vit-b, got "vit-x"\nusage: /);
@@ -162,5 +162,5 @@ test('the orelab process: usage errors exit with status 2 and print the usage on
   const dir = tempDir();
   const lr = runOrelab(['train', '--db', path.join(dir, 'catalogue.sqlite'), '--out', path.join(dir, 'run'), '--lr', '0']);
   assert.equal(lr.status, 2, lr.stderr);
-  assert.match(lr.stderr, /^orelab train: --lr must be a number > 0 and <= 1, got "0"\nusage: orelab train /);
+  assert.match(lr.stderr, /^orelab train: --lr must be > 0, got "0"\nusage: orelab train /);
 });

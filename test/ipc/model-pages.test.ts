@@ -264,7 +264,7 @@ test('train job: a tiny real run streams epochs, cancels, resumes in the same fo
   assert.deepEqual({ ...runs[0]!.settings, device: 'auto' }, { ...params, device: 'auto', weighting: 'inverse', cbamGate: 'residual', warmupEpochs: 0, restart: false });
 
   // Resume: the same settings in the same folder continue the same run.
-  const resumed = jobOf('train', await runJob({ kind: 'train', params: runs[0]!.settings }));
+  const resumed = jobOf('train', await runJob({ kind: 'train', params: runs[0]!.settings! }));
   assert.equal(resumed.status, 'completed', resumed.error ?? '');
   const result = resumed.result!;
   assert.equal(result.runId, runId);

@@ -146,6 +146,11 @@ test('a training run killed with SIGKILL resumes from its checkpoint and ends as
   assert.equal(timing(resumed).sessions, 2);
   assert.equal(timing(resumed).train_images, timing(straight).train_images);
 
+  // A finished run's folder holds the model the catalogue refers to: a new run there is refused (the CLI
+  // and the app share this check), unless asked to start over.
   const other = runOrelab(['train', '--db', db, '--out', out, '--epochs', '5', ...QUICK]);
-  assert.equal(other.status, 0, 'a finished run leaves no checkpoint behind, so new settings start a new run');
+  assert.equal(other.status, 1, other.stderr);
+  assert.match(other.stderr, /holds a finished run's model\.onnx; choose another output folder/);
+  const restarted = runOrelab(['train', '--db', db, '--out', out, '--epochs', '5', '--restart', ...QUICK]);
+  assert.equal(restarted.status, 0, restarted.stderr);
 });

@@ -3,11 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeModelMetadata, type ModelMetadata } from '../../shared/model-metadata';
-import type { EpochMetrics, ModelSummary, RunSummary, TrainParams } from '../../shared/ipc';
+import { TrainParamsSchema, type EpochMetrics, type ModelSummary, type RunSummary, type TrainParams } from '../../shared/ipc';
+import { runFiles } from '../jobs/train/train';
 import { epochMetrics, getModel, listModels, listRuns, type Db, type ModelRecord, type TrainingRunRecord } from '../catalogue';
 import { IpcError } from './errors';
-
-export const CHECKPOINT_FILE = 'checkpoint.orelabck';
 
 /** The model a request names (its id or a unique prefix), or a not-found error that says which exist. */
 export function requireModel(db: Db, id: string): ModelRecord {
@@ -51,38 +50,44 @@ export function modelSummary(m: ModelRecord, predictions: number): ModelSummary 
   };
 }
 
-/** The `train` params a run was started with, from its stored configuration: what Resume sends again. */
-export function runSettings(run: TrainingRunRecord): TrainParams {
+/**
+ * The `train` params a run was started with, from its stored configuration: what Resume sends again. A
+ * variant or backbone this Orelab does not offer is an error, not a silent default: the run is not resumable
+ * here, and the problem says why.
+ */
+export function runSettings(run: TrainingRunRecord): { settings: TrainParams; problem: null } | { settings: null; problem: string } {
   const c = run.config;
-  const num = (key: string, fallback: number) => (typeof c[key] === 'number' ? (c[key] as number) : fallback);
+  const num = (key: string): number | undefined => (typeof c[key] === 'number' ? (c[key] as number) : undefined);
   const vit = (c.vit ?? {}) as { imageSize?: unknown };
-  const variant = run.variant === 'vit' || run.variant === 'vit-weighted' ? run.variant : 'mavit';
-  const backbone = run.backbone === 'vit-s' || run.backbone === 'vit-b' ? run.backbone : 'vit-ti';
-  return {
+  const parsed = TrainParamsSchema.safeParse({
     outDir: run.outDir,
-    variant,
-    backbone,
+    variant: run.variant,
+    backbone: run.backbone,
     weights: typeof c.weights === 'string' ? c.weights : null,
-    epochs: num('epochs', 30),
-    batchSize: num('batchSize', 32),
-    lr: num('lr', 3e-5),
-    weightDecay: num('weightDecay', 0.01),
-    seed: num('seed', 0),
+    epochs: num('epochs'),
+    batchSize: num('batchSize'),
+    lr: num('lr'),
+    weightDecay: num('weightDecay'),
+    seed: num('seed'),
     device: 'auto',
-    weighting: c.weighting === 'effective' ? 'effective' : 'inverse',
-    ...(typeof c.beta === 'number' ? { beta: c.beta } : {}),
-    cbamGate: c.cbamGate === 'plain' ? 'plain' : 'residual',
-    warmupEpochs: num('warmupEpochs', 0),
-    imageSize: typeof vit.imageSize === 'number' ? vit.imageSize : 224,
-    limitPerClass: typeof c.limitPerClass === 'number' ? c.limitPerClass : null,
+    weighting: c.weighting,
+    ...(num('beta') !== undefined ? { beta: num('beta') } : {}),
+    cbamGate: c.cbamGate,
+    warmupEpochs: num('warmupEpochs'),
+    imageSize: typeof vit.imageSize === 'number' ? vit.imageSize : undefined,
+    limitPerClass: num('limitPerClass') ?? null,
     restart: false,
-  };
+  });
+  if (parsed.success) return { settings: parsed.data, problem: null };
+  const issue = parsed.error.issues[0]!;
+  return { settings: null, problem: `run ${run.id} was started with settings this Orelab cannot repeat (${issue.path.join('.')}: ${issue.message})` };
 }
 
 export function runSummary(db: Db, run: TrainingRunRecord): RunSummary {
   const epochs = (db.prepare('SELECT COUNT(*) AS n FROM epoch_metrics WHERE run_id = ?').get(run.id) as { n: number }).n;
   const model = db.prepare('SELECT id FROM models WHERE run_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(run.id) as { id: string } | undefined;
   const status = run.status;
+  const settings = runSettings(run);
   return {
     id: run.id,
     createdAt: run.createdAt,
@@ -97,8 +102,9 @@ export function runSummary(db: Db, run: TrainingRunRecord): RunSummary {
     bestValAccuracy: run.bestValAccuracy,
     error: run.error,
     epochsDone: epochs,
-    settings: runSettings(run),
-    resumable: status !== 'completed' && fs.existsSync(path.join(run.outDir, CHECKPOINT_FILE)),
+    settings: settings.settings,
+    settingsProblem: settings.problem,
+    resumable: settings.settings !== null && status !== 'completed' && fs.existsSync(runFiles(run.outDir).checkpoint),
     modelId: model?.id ?? null,
   };
 }

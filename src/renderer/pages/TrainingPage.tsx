@@ -5,6 +5,7 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { EpochMetrics, JobInfo, ResponseOf, RunSummary, TrainParamsInput } from '../../shared/ipc';
 import { keptCheckpoint } from '../../shared/training';
+import { BACKBONES, BACKBONE_CHOICES, DEVICE_CHOICES, VARIANT_CHOICES, backboneChoice, type BackboneId, type DeviceId, type VariantId } from '../../shared/training-options';
 import { useApp } from '../app/state';
 import { call, errorMessage } from '../api';
 import { useRequest } from '../hooks/useRequest';
@@ -15,15 +16,16 @@ import { formatPercent, formatSeconds, formatTime } from '../lib/format';
 type TrainJob = Extract<JobInfo, { kind: 'train' }>;
 type Defaults = ResponseOf<'training.defaults'>;
 
-const VARIANT_LABELS: Record<string, string> = { mavit: 'MA-ViT (CBAM + weighted loss)', 'vit-weighted': 'ViT + weighted loss', vit: 'ViT (plain loss)' };
-const BACKBONE_LABELS: Record<string, string> = { 'vit-ti': 'ViT-Ti/16 (5.5 M)', 'vit-s': 'ViT-S/16 (22 M)', 'vit-b': 'ViT-B/16 (86 M)' };
+// The selects are built from the one list of choices (shared/training-options.ts) that the schema and the CLI use.
+const VARIANT_LABELS: Record<string, string> = Object.fromEntries(VARIANT_CHOICES.map((c) => [c.id, c.label]));
+const BACKBONE_LABELS: Record<string, string> = Object.fromEntries(BACKBONE_CHOICES.map((c) => [c.id, c.label]));
 const IMAGE_SIZES = [32, 64, 96, 128, 160, 224];
 
 interface Form {
-  variant: 'mavit' | 'vit' | 'vit-weighted';
-  backbone: 'vit-ti' | 'vit-s' | 'vit-b';
+  variant: VariantId;
+  backbone: BackboneId;
   epochs: string;
-  device: 'auto' | 'cpu' | 'cuda';
+  device: DeviceId;
   outDir: string;
   weights: string;
   batchSize: string;
@@ -36,7 +38,7 @@ interface Form {
 function formFromDefaults(d: Defaults): Form {
   return {
     variant: 'mavit',
-    backbone: 'vit-ti',
+    backbone: BACKBONES[0],
     epochs: String(d.recipe.epochs),
     device: 'auto',
     outDir: d.outDir,
@@ -63,7 +65,7 @@ function toParams(f: Form, d: Defaults): TrainParamsInput | string {
   if (f.outDir.trim() === '') return 'Give an output folder.';
   const limit = f.limitPerClass.trim() === '' ? null : int(f.limitPerClass);
   if (limit !== null && !(limit >= 1)) return 'Photos per class must be a whole number of at least 1, or empty for all.';
-  if (f.backbone !== 'vit-ti' && f.weights.trim() === '') return `${BACKBONE_LABELS[f.backbone]} needs its pretrained weights file.`;
+  if (!backboneChoice(f.backbone).bundledWeights && f.weights.trim() === '') return `${BACKBONE_LABELS[f.backbone]} needs its pretrained weights file.`;
   return {
     outDir: f.outDir.trim(),
     variant: f.variant,
@@ -139,21 +141,23 @@ export function TrainingPage() {
   const set = (patch: Partial<Form>) => setForm({ ...form, ...patch });
   const quickTrial = () => set({ imageSize: '32', limitPerClass: '6', epochs: '2', batchSize: '4', lr: '0.0001' });
   const resume = (run: RunSummary) => {
+    if (!run.settings) return;
+    const settings = run.settings;
     setForm({
       ...form,
-      variant: run.settings.variant,
-      backbone: run.settings.backbone,
-      epochs: String(run.settings.epochs),
+      variant: settings.variant,
+      backbone: settings.backbone,
+      epochs: String(settings.epochs),
       outDir: run.outDir,
-      weights: run.settings.weights ?? '',
-      batchSize: String(run.settings.batchSize),
-      lr: String(run.settings.lr),
-      seed: String(run.settings.seed),
-      imageSize: String(run.settings.imageSize),
-      limitPerClass: run.settings.limitPerClass === null ? '' : String(run.settings.limitPerClass),
+      weights: settings.weights ?? '',
+      batchSize: String(settings.batchSize),
+      lr: String(settings.lr),
+      seed: String(settings.seed),
+      imageSize: String(settings.imageSize),
+      limitPerClass: settings.limitPerClass === null ? '' : String(settings.limitPerClass),
     });
     // The stored settings exactly: a resumed run must match the checkpoint's configuration.
-    void start({ ...run.settings, device: form.device });
+    void start({ ...settings, device: form.device });
   };
   const runningRunId = running?.progress?.runId ?? null;
   const viewRun = shownRun ?? (latest ? null : (runs?.[0]?.id ?? null));
@@ -190,9 +194,11 @@ export function TrainingPage() {
             <input id="train-epochs" type="number" min={1} value={form.epochs} onChange={(e) => set({ epochs: e.target.value })} />
             <label htmlFor="train-device">Device</label>
             <select id="train-device" value={form.device} onChange={(e) => set({ device: e.target.value as Form['device'] })}>
-              <option value="auto">Automatic (GPU if CUDA works, else CPU)</option>
-              <option value="cpu">CPU</option>
-              <option value="cuda">GPU (CUDA)</option>
+              {DEVICE_CHOICES.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.label}
+                </option>
+              ))}
             </select>
             <label htmlFor="train-out">Output folder</label>
             <PathField id="train-out" label="Output folder" kind="folder" value={form.outDir} onChange={(v) => set({ outDir: v })} />
@@ -201,7 +207,7 @@ export function TrainingPage() {
               id="train-weights"
               value={form.weights}
               spellCheck={false}
-              placeholder={form.backbone === 'vit-ti' ? `bundled ${defaults.defaultWeights.path.split(/[\\/]/).pop() ?? ''}` : 'path to a .safetensors or .npz of this ViT'}
+              placeholder={backboneChoice(form.backbone).bundledWeights ? `bundled ${defaults.defaultWeights.path.split(/[\\/]/).pop() ?? ''}` : 'path to a .safetensors or .npz of this ViT'}
               onChange={(e) => set({ weights: e.target.value })}
             />
             <details className="advanced full-row" open={form.imageSize !== '224' || form.limitPerClass !== ''}>
@@ -272,10 +278,10 @@ export function TrainingPage() {
                     <td>{r.id}</td>
                     <td>{formatTime(r.createdAt)}</td>
                     <td>
-                      {VARIANT_LABELS[r.variant]?.split(' (')[0] ?? r.variant} · {BACKBONE_LABELS[r.backbone]?.split(' ')[0] ?? r.backbone} · {r.settings.imageSize} px
+                      {VARIANT_LABELS[r.variant]?.split(' (')[0] ?? r.variant} · {BACKBONE_LABELS[r.backbone]?.split(' ')[0] ?? r.backbone} · {r.settings ? `${r.settings.imageSize} px` : (r.settingsProblem ?? '')}
                     </td>
                     <td className="num">
-                      {r.epochsDone} / {r.settings.epochs}
+                      {r.epochsDone} / {r.settings?.epochs ?? '?'}
                     </td>
                     <td className="num">
                       {r.bestValAccuracy === null ? '—' : `${formatPercent(r.bestValAccuracy)} (epoch ${(r.bestEpoch ?? 0) + 1})`}
@@ -383,7 +389,7 @@ function PastRun({ id }: { id: number | null }) {
   return (
     <div className="live-run">
       <h2 id="train-live-title">Run {runDetail.run.id}</h2>
-      <Curves epochs={runDetail.epochs} trace={[]} total={runDetail.run.settings.epochs} />
+      <Curves epochs={runDetail.epochs} trace={[]} total={runDetail.run.settings?.epochs ?? runDetail.epochs.length} />
     </div>
   );
 }

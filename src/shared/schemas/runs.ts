@@ -17,8 +17,12 @@ export const RunSummarySchema = z.object({
   bestValAccuracy: z.number().nullable(),
   error: z.string().nullable(),
   epochsDone: Count,
-  /** The settings it was started with, as `train` params: what Resume sends again. */
-  settings: TrainParamsSchema,
+  /**
+   * The settings it was started with, as `train` params: what Resume sends again. Null when the stored
+   * settings name a variant or backbone this Orelab does not know (`settingsProblem` says which).
+   */
+  settings: TrainParamsSchema.nullable(),
+  settingsProblem: z.string().nullable(),
   /** Not finished, and its checkpoint is still in outDir: starting it again resumes. */
   resumable: z.boolean(),
   modelId: z.string().nullable(),

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { Count, FsPath, Id, InputErrorSchema } from './common';
 import { ClassificationReportSchema } from './predictions';
+import { BACKBONES, CBAM_GATES, DEVICES, RECIPE, VARIANTS, WEIGHTINGS } from '../training-options';
 
 export const EpochMetricsSchema = z.object({
   epoch: Count,
@@ -18,12 +19,14 @@ export const EpochMetricsSchema = z.object({
 });
 export type EpochMetrics = z.output<typeof EpochMetricsSchema>;
 
-export const VARIANTS = ['mavit', 'vit', 'vit-weighted'] as const;
-export const BACKBONES = ['vit-ti', 'vit-s', 'vit-b'] as const;
-export const DEVICES = ['auto', 'cpu', 'cuda'] as const;
+export { VARIANTS, BACKBONES, DEVICES } from '../training-options';
 export const RUN_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
 
-/** What a training run needs (the renderer's form; a resumed run repeats the settings it was started with). */
+/**
+ * What a training run needs: one schema for the CLI's flags, the IPC job and the renderer's form (a resumed
+ * run repeats the settings it was started with). The choices come from shared/training-options.ts; numbers
+ * the user leaves out take the paper's recipe.
+ */
 export const TrainParamsSchema = z
   .object({
     /** The run's folder: checkpoint, model.onnx, report.json. An unfinished run there with the same settings resumes. */
@@ -32,15 +35,15 @@ export const TrainParamsSchema = z
     backbone: z.enum(BACKBONES).default('vit-ti'),
     /** Pretrained backbone weights: omitted = the bundled ViT-Ti weights, null = random initialisation. */
     weights: FsPath.nullable().optional(),
-    epochs: z.number().int().min(1).max(10_000),
-    batchSize: z.number().int().min(1).max(1024),
-    lr: z.number().gt(0).max(1),
-    weightDecay: z.number().min(0).max(1),
-    seed: z.number().int().min(0).max(2 ** 31 - 1),
+    epochs: z.number().int().min(1).max(10_000).default(RECIPE.epochs),
+    batchSize: z.number().int().min(1).max(1024).default(RECIPE.batchSize),
+    lr: z.number().gt(0).max(1).default(RECIPE.lr),
+    weightDecay: z.number().min(0).max(1).default(RECIPE.weightDecay),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
     device: z.enum(DEVICES).default('auto'),
-    weighting: z.enum(['inverse', 'effective']).default('inverse'),
+    weighting: z.enum(WEIGHTINGS).default('inverse'),
     beta: z.number().min(0).lt(1).optional(),
-    cbamGate: z.enum(['residual', 'plain']).default('residual'),
+    cbamGate: z.enum(CBAM_GATES).default('residual'),
     warmupEpochs: z.number().int().min(0).max(10_000).default(0),
     /** Quick trial runs: a smaller input (a multiple of 16) and fewer photos per class. */
     imageSize: z.number().int().min(32).max(1024).multipleOf(16, 'image size must be a multiple of 16 (the patch size)').default(224),

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import type { InputError } from '../../../shared/domain';
+import { UserError } from '../../../shared/errors';
 import { classificationReport, softmax, argmax, type ClassificationReport } from '../../../shared/metrics';
 import { classWeights, DEFAULT_EFFECTIVE_BETA } from '../../../shared/weights';
 import {
@@ -85,6 +86,8 @@ export interface TrainProgress {
   trainAccuracy: number | null;
   imagesPerSecond: number | null;
   etaSeconds: number | null;
+  /** The catalogue's run, once it exists (a resumed run's own id). */
+  runId: number | null;
   /** The epoch that just finished, with its validation metrics. */
   finishedEpoch?: EpochMetricsRecord;
   message?: string;
@@ -102,6 +105,8 @@ export interface TrainResult {
   status: 'completed' | 'cancelled';
   outDir: string;
   modelPath: string | null;
+  /** The exported model's id in the catalogue (null when cancelled). */
+  modelId: string | null;
   reportPath: string | null;
   provider: ExecutionProvider;
   providerNote: string | null;
@@ -117,7 +122,12 @@ export interface TrainResult {
   trainImagesPerSecond: number;
 }
 
-export class TrainingError extends Error {}
+/** A run that cannot start or go on, written for the user (names the file or class, says what to do). */
+export class TrainingError extends UserError {
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
+}
 
 /** Where training stands: the next batch to run, and what the current epoch has accumulated. */
 interface Position {
@@ -149,7 +159,8 @@ interface RunTiming {
   sessions: number;
 }
 
-const files = (outDir: string) => ({
+/** What a run keeps in its folder. A folder with model.onnx and no checkpoint holds a finished run. */
+export const runFiles = (outDir: string) => ({
   checkpoint: path.join(outDir, 'checkpoint.orelabck'),
   best: path.join(outDir, 'best.orelabck'),
   model: path.join(outDir, 'model.onnx'),
@@ -157,7 +168,7 @@ const files = (outDir: string) => ({
 });
 
 /** The paper's recipe as defaults: AdamW wd 0.01, lr 3e-5 cosine to 0, batch 32, 30 epochs. */
-export const RECIPE = { epochs: 30, batchSize: 32, lr: 3e-5, weightDecay: 0.01 } as const;
+export { RECIPE } from '../../../shared/training-options';
 
 /**
  * Fine-tunes a (MA-)ViT on the catalogue's train split and keeps the weights with the best validation
@@ -168,8 +179,10 @@ export const RECIPE = { epochs: 30, batchSize: 32, lr: 3e-5, weightDecay: 0.01 }
 export async function trainModel(o: TrainOptions): Promise<TrainResult> {
   const outDir = path.resolve(o.outDir);
   fs.mkdirSync(outDir, { recursive: true });
-  const f = files(outDir);
-  const progress = (p: Omit<TrainProgress, 'epochs'>) => o.onProgress?.({ ...p, epochs: o.epochs });
+  const f = runFiles(outDir);
+  // The catalogue run, once it exists: progress carries it, so callers never have to guess it.
+  let runIdSoFar: number | null = null;
+  const progress = (p: Omit<TrainProgress, 'epochs' | 'runId'>) => o.onProgress?.({ ...p, epochs: o.epochs, runId: runIdSoFar });
   progress({ phase: 'preparing', epoch: 0, step: 0, stepsPerEpoch: 0, trainLoss: null, trainAccuracy: null, imagesPerSecond: null, etaSeconds: null, message: 'reading the catalogue' });
 
   const dataset = loadTrainingDataset(o.db, o.limitPerClass !== undefined ? { limitPerClass: o.limitPerClass } : {});
@@ -264,6 +277,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
     previousRun?.id ??
     createRun(o.db, { variant: o.variant, backbone: o.backbone, config: { ...config, configHash }, outDir, datasetHash: dataset.hash, classes, classWeights: weights });
   setRunStatus(o.db, runId, 'running');
+  runIdSoFar = runId;
 
   let engine: TrainingEngine | null = null;
   try {
@@ -412,7 +426,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       await saveState();
       setRunStatus(o.db, runId, 'cancelled');
       return {
-        runId, status: 'cancelled', outDir, modelPath: null, reportPath: null, provider: engine.ready.provider, providerNote, classes, classWeights: weights,
+        runId, status: 'cancelled', outDir, modelPath: null, modelId: null, reportPath: null, provider: engine.ready.provider, providerNote, classes, classWeights: weights,
         epochs, best, validation: valReport, test: testReport, resumedFrom, dataErrors: warmed.errors, trainSeconds: timing.trainSeconds, trainImagesPerSecond,
       };
     }
@@ -498,7 +512,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
     // The run is finished: its resumable state is no longer needed.
     fs.rmSync(f.checkpoint, { force: true });
     return {
-      runId, status: 'completed', outDir, modelPath: f.model, reportPath: f.report, provider: engine.ready.provider, providerNote, classes, classWeights: weights,
+      runId, status: 'completed', outDir, modelPath: f.model, modelId, reportPath: f.report, provider: engine.ready.provider, providerNote, classes, classWeights: weights,
       epochs, best, validation: valReport, test: testReport, resumedFrom, dataErrors: warmed.errors, trainSeconds: timing.trainSeconds, trainImagesPerSecond,
     };
   } catch (err) {
