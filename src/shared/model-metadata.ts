@@ -5,7 +5,18 @@ import { z } from 'zod';
 import { classListProblem } from './class-name';
 import { UserError } from './errors';
 
-export const MODEL_FORMAT = 'orelab-classifier/1';
+export const MODEL_FORMAT = 'orelab-classifier/2';
+/**
+ * Files written before the metadata said backbone, pre-filter and loss weighting apart: their
+ * `architecture.variant` mixed the model (CBAM or not) with a loss setting (`vit-weighted`). Still read, and
+ * upgraded on reading (decodeModelMetadata).
+ */
+export const MODEL_FORMAT_V1 = 'orelab-classifier/1';
+
+/** The attention pre-filter on the image: none, or CBAM with its gate (docs/results.md, "CBAM gate"). */
+export const PREFILTERS = ['none', 'cbam-residual', 'cbam-plain'] as const;
+/** How the training loss weighted the classes: not at all, the paper's N/(C·n_i), or effective number. */
+export const LOSS_WEIGHTINGS = ['none', 'inverse', 'effective'] as const;
 
 /**
  * Input sizes a model may declare. Below 8 px there is no image left to classify (and no ViT patch grid);
@@ -37,9 +48,8 @@ export const PreprocessingSchema = z.object({
 });
 
 export const ArchitectureSchema = z.object({
-  variant: z.enum(['vit', 'vit-weighted', 'mavit']),
   backbone: z.string(),
-  cbam_gate: z.string().nullable(),
+  prefilter: z.enum(PREFILTERS),
   parameters: z.number().int().nonnegative(),
   /** The engine's own model description (dims, depth, heads...). */
   config: z.record(z.string(), z.unknown()),
@@ -56,6 +66,8 @@ export const TrainingRunSchema = z.object({
   weight_decay: z.number(),
   seed: z.number().int(),
   loss: z.string(),
+  /** A training setting, not part of the architecture. */
+  weighting: z.enum(LOSS_WEIGHTINGS),
   class_weights: z.array(z.number()),
   device: z.string(),
 });
@@ -135,10 +147,40 @@ export function decodeModelMetadata(props: Readonly<Record<string, string>>, sou
       }
     }
   }
-  const parsed = ModelMetadataSchema.safeParse(raw);
+  const parsed = ModelMetadataSchema.safeParse(raw.format === MODEL_FORMAT_V1 ? upgradeV1(raw, source) : raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ModelMetadataError(`${source}: metadata "${issue.path.join('.')}" ${issue.message}`);
   }
   return parsed.data;
+}
+
+/**
+ * A format-1 file's metadata in format 2: `variant` + `cbam_gate` become `prefilter`, and the loss weighting
+ * moves to the training run (format 1 never wrote effective-number weighting into `variant`, so a weighted
+ * run reads as inverse unless its loss text says effective). Anything malformed is left for the schema to name.
+ */
+function upgradeV1(raw: Record<string, unknown>, source: string): Record<string, unknown> {
+  const arch = raw.architecture;
+  if (!arch || typeof arch !== 'object') return raw;
+  const { variant, cbam_gate: gate, ...rest } = arch as Record<string, unknown>;
+  // Format 1 knew three variants; anything else is malformed.
+  if (variant !== 'mavit' && variant !== 'vit' && variant !== 'vit-weighted') {
+    throw new ModelMetadataError(`${source}: metadata "architecture.variant" must be mavit, vit or vit-weighted in a format-1 file, got ${JSON.stringify(variant)}`);
+  }
+  const prefilter = variant === 'mavit' ? (gate === 'plain' ? 'cbam-plain' : 'cbam-residual') : 'none';
+  const run = raw.training_run;
+  const weighting = variant === 'vit' ? 'none' : run && typeof run === 'object' && /effective/i.test(String((run as { loss?: unknown }).loss ?? '')) ? 'effective' : 'inverse';
+  return {
+    ...raw,
+    format: MODEL_FORMAT,
+    architecture: { ...rest, prefilter },
+    training_run: run && typeof run === 'object' ? { ...(run as Record<string, unknown>), weighting } : run,
+  };
+}
+
+/** The app's name for a model's kind (MA-ViT, ViT + weighted loss, ViT), from its pre-filter and loss weighting. */
+export function modelVariant(m: Pick<ModelMetadata, 'architecture' | 'training_run'>): 'mavit' | 'vit-weighted' | 'vit' {
+  if (m.architecture.prefilter !== 'none') return 'mavit';
+  return (m.training_run?.weighting ?? 'none') === 'none' ? 'vit' : 'vit-weighted';
 }

@@ -47,6 +47,7 @@ function modelFromRun1(dir: string, datasetSha256 = DATASET_A): string {
       weight_decay: 0.01,
       seed: 0,
       loss: 'weighted cross-entropy',
+      weighting: 'inverse',
       class_weights: [1, 1],
       device: 'cpu',
     },

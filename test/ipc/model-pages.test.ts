@@ -70,8 +70,8 @@ test('models: the added MA-ViT is listed with its classes, attention output and 
   assert.equal(models[0]!.imageSize, 32);
   assert.equal(models[0]!.predictions, 0);
   const { metadata } = await t.call('models.get', { id: modelId.slice(0, 8) });
-  assert.equal(metadata?.architecture.variant, 'mavit');
-  assert.equal(metadata?.format, 'orelab-classifier/1');
+  assert.equal(metadata?.architecture.prefilter, 'cbam-residual');
+  assert.equal(metadata?.format, 'orelab-classifier/2');
 });
 
 test('evaluate job on the test split → report, and each confusion cell lists exactly its specimens', async () => {

@@ -150,7 +150,7 @@ function metadata(classes: string[]): ModelMetadata {
     format: MODEL_FORMAT,
     classes,
     preprocessing: { size: 32, crop_fraction: 0.9, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], color: 'RGB', layout: 'NCHW' },
-    architecture: { variant: 'vit', backbone: 'vit-test', cbam_gate: null, parameters: 1, config: {} },
+    architecture: { backbone: 'vit-test', prefilter: 'none', parameters: 1, config: {} },
     weights_source: 'test',
     training_run: null,
     dataset_sha256: null,

@@ -67,8 +67,8 @@ test('train → model.onnx → eval, end to end, with the metrics in the catalog
 
   const file = readModelFile(result.modelPath);
   assert.deepEqual(file.metadata.classes, result.classes);
-  assert.equal(file.metadata.architecture.variant, 'mavit');
-  assert.equal(file.metadata.architecture.cbam_gate, 'residual');
+  assert.equal(file.metadata.architecture.prefilter, 'cbam-residual');
+  assert.equal(file.metadata.training_run!.weighting, 'inverse');
   assert.equal(file.metadata.training_run!.run_id, result.runId);
   assert.equal(file.metadata.preprocessing.size, 32);
   assert.match(file.metadata.dataset_sha256!, /^[0-9a-f]{64}$/);

@@ -2,7 +2,7 @@
 // shapes, the kept checkpoint of a run (and why), and the classifier cache's model lookup.
 import fs from 'node:fs';
 import path from 'node:path';
-import { decodeModelMetadata, type ModelMetadata } from '../../shared/model-metadata';
+import { decodeModelMetadata, modelVariant, type ModelMetadata } from '../../shared/model-metadata';
 import { TrainParamsSchema, type EpochMetrics, type ModelSummary, type RunSummary, type TrainParams } from '../../shared/ipc';
 import { runFiles } from '../jobs/train/train';
 import { epochMetrics, getModel, listModels, listRuns, type Db, type ModelRecord, type TrainingRunRecord } from '../catalogue';
@@ -40,7 +40,7 @@ export function modelSummary(m: ModelRecord, predictions: number): ModelSummary 
     createdAt: m.createdAt,
     runId: m.runId,
     classes: m.classes,
-    variant: meta?.architecture.variant ?? 'unknown',
+    variant: meta ? modelVariant(meta) : 'unknown',
     backbone: meta?.architecture.backbone ?? 'unknown',
     imageSize: meta?.preprocessing.size ?? 0,
     hasAttention: Boolean(meta?.outputs.attention),

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { ModelRecord } from '../../catalogue';
-import { encodeModelMetadata } from '../../../shared/model-metadata';
+import { encodeModelMetadata, modelVariant } from '../../../shared/model-metadata';
 import { AUGREG_PREPROCESS, type PreprocessSpec } from '../../images/preprocess';
 import { cudaUnavailableReason, type ExecutionProvider } from '../../engine/runtime/session';
 import { startWorker } from '../../worker-entry';
@@ -138,7 +138,7 @@ export class OnnxClassifier implements BatchClassifier {
       // The metadata's training_run.run_id is the run in the catalogue that trained the model, which may be
       // another catalogue: it stays in the metadata as provenance. Only the trainer links its own run.
       runId: null,
-      name: `${m.architecture.variant} ${m.architecture.backbone} (${path.basename(this.model.path)})`,
+      name: `${modelVariant(m)} ${m.architecture.backbone} (${path.basename(this.model.path)})`,
       classes: [...m.classes],
       metadata: encodeModelMetadata(m),
     };

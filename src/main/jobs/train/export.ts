@@ -3,8 +3,9 @@ import { paramCount } from '../../engine/models/model';
 import { exportInferenceModel, forwardNames } from '../../engine/export/forward';
 import type { PreprocessSpec } from '../../images/preprocess';
 import { encodeModelMetadata, MODEL_FORMAT, type ModelMetadata } from '../../../shared/model-metadata';
+import type { VariantId } from '../../../shared/training-options';
 
-export type Variant = ModelMetadata['architecture']['variant'];
+export type Variant = VariantId;
 
 export interface ClassifierExport {
   model: ModelDefinition;
@@ -38,7 +39,8 @@ export function classifierMetadata(e: ClassifierExport): ModelMetadata {
       color: 'RGB',
       layout: 'NCHW',
     },
-    architecture: { variant: e.variant, backbone: e.backbone, cbam_gate: hasCbam ? (cbam?.gate ?? null) : null, parameters: paramCount(e.model), config: { ...e.model.config } },
+    // The model's parts only; the loss weighting is the training run's (training_run.weighting).
+    architecture: { backbone: e.backbone, prefilter: hasCbam ? (cbam?.gate === 'plain' ? 'cbam-plain' : 'cbam-residual') : 'none', parameters: paramCount(e.model), config: { ...e.model.config } },
     weights_source: e.weightsSource,
     training_run: e.trainingRun,
     dataset_sha256: e.datasetSha256,
