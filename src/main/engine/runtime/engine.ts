@@ -4,7 +4,7 @@
 // state is always that after a whole chunk.
 import type { Worker } from 'node:worker_threads';
 import type { ChunkData, ChunkResult, EngineInit, EngineReady, FromWorker, StateSnapshot, ToWorker } from './protocol';
-import { startWorker } from '../../worker-entry';
+import { startWorker } from '../../base/worker-entry';
 
 export class EngineCancelledError extends Error {
   constructor() {

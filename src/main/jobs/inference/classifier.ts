@@ -5,7 +5,7 @@ import type { ModelRecord } from '../../catalogue';
 import { encodeModelMetadata, modelVariant } from '../../../shared/model-metadata';
 import { AUGREG_PREPROCESS, type PreprocessSpec } from '../../images/preprocess';
 import { cudaUnavailableReason, type ExecutionProvider } from '../../engine/runtime/session';
-import { startWorker } from '../../worker-entry';
+import { startWorker } from '../../base/worker-entry';
 import type { BatchClassifier } from '../classify/classify';
 import { ModelFileError, readModelFile, type ModelFile } from './model-file';
 import type { FromInferenceWorker, ToInferenceWorker } from './protocol';
