@@ -3,6 +3,7 @@ import type { PreprocessCache, PreprocessSpec } from '../../images/preprocess';
 import { ImageDecodeError } from '../../images/decode';
 import { describeFsError } from '../../images/scan';
 import { IDENTITY, mixSeed, mulberry32, randomDihedral, writeNormalizedChw } from './augment';
+import { pipeline } from '../../base/pipeline';
 
 export interface DataItem {
   specimenId: number;
@@ -28,26 +29,29 @@ export async function warmCache(
   items: readonly DataItem[],
   options: { concurrency?: number; onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
 ): Promise<{ usable: DataItem[]; errors: InputError[] }> {
-  const ok = new Array<boolean>(items.length).fill(false);
-  // By item, so that the errors come out in the items' order whatever order the decodes finish in.
-  const failed = new Array<InputError | undefined>(items.length);
-  let next = 0;
+  const usable: DataItem[] = [];
+  const errors: InputError[] = [];
   let done = 0;
-  const worker = async () => {
-    while (next < items.length && !options.signal?.aborted) {
-      const i = next++;
-      const item = items[i]!;
+  // In the items' order whatever order the decodes finish in, a few at a time.
+  const decoded = pipeline(
+    items,
+    async (item): Promise<InputError | null> => {
       try {
         await cache.get(item.sha256, item.path);
-        ok[i] = true;
+        return null;
       } catch (err) {
-        failed[i] = { path: item.path, reason: err instanceof ImageDecodeError ? err.message : describeMissing(err) ?? describeFsError(err, 'cannot read') };
+        return { path: item.path, reason: err instanceof ImageDecodeError ? err.message : describeMissing(err) ?? describeFsError(err, 'cannot read') };
       }
-      options.onProgress?.(++done, items.length);
-    }
-  };
-  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
-  return { usable: items.filter((_, i) => ok[i]), errors: failed.filter((e): e is InputError => e !== undefined) };
+    },
+    { concurrency: options.concurrency ?? 4, ...(options.signal ? { signal: options.signal } : {}) },
+  );
+  for await (const error of decoded) {
+    const item = items[done++]!;
+    if (error) errors.push(error);
+    else usable.push(item);
+    options.onProgress?.(done, items.length);
+  }
+  return { usable, errors };
 }
 
 /** A catalogued photo no longer at its path: not "vanished during the scan", as an import would say. */
@@ -116,19 +120,9 @@ export class BatchSource {
 }
 
 /**
- * Runs `load` for step i+1 while the caller works on step i: the data pipeline runs on the main thread
- * while the engine computes in its worker.
+ * Runs `load` for step i+1 while the caller works on step i (the data pipeline runs on the main thread while
+ * the engine computes in its worker): the shared ordered pipeline with one step ahead.
  */
-export async function* prefetched<T, R>(plan: readonly T[], load: (step: T) => Promise<R>): AsyncGenerator<R> {
-  let pending = plan.length > 0 ? load(plan[0]!) : null;
-  try {
-    for (let i = 0; i < plan.length; i++) {
-      const current = await pending!;
-      pending = i + 1 < plan.length ? load(plan[i + 1]!) : null;
-      yield current;
-    }
-  } finally {
-    // The consumer may stop early (cancel): a prefetch still under way must not surface as an unhandled rejection.
-    pending?.catch(() => undefined);
-  }
+export function prefetched<T, R>(plan: readonly T[], load: (step: T) => Promise<R>): AsyncGenerator<R> {
+  return pipeline(plan, load, { concurrency: 2 });
 }
