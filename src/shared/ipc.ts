@@ -24,7 +24,9 @@ import {
   CSV_KINDS,
   CatalogueInfoSchema,
   CatalogueStatsSchema,
+  ClassAddParamsSchema,
   ClassInfoSchema,
+  ClassMergeResultSchema,
   ClassifyParamsSchema,
   ClassifyProgressSchema,
   ClassifyResultSchema,
@@ -39,6 +41,8 @@ import {
   ImportProgressSchema,
   ImportResultSchema,
   KeptCheckpointSchema,
+  LabelParamsSchema,
+  LabelResultSchema,
   LabelOpSchema,
   ModelBriefSchema,
   ModelId,
@@ -54,8 +58,9 @@ import {
   SpecimenFilterSchema,
   SpecimenPageSchema,
   SpecimenSchema,
-  SplitRatiosSchema,
+  SplitParamsSchema,
   SplitResultSchema,
+  StatsParamsSchema,
   Text,
   TrainParamsSchema,
   TrainProgressSchema,
@@ -145,13 +150,13 @@ export const REQUESTS = {
   'catalogue.current': channel(Empty, z.object({ catalogue: CatalogueInfoSchema.nullable() })),
   /** Opens a catalogue file (create: true makes a new one and refuses an existing file). Refused while a job runs. */
   'catalogue.open': channel(z.object({ path: FsPath, create: z.boolean().default(false) }).strict(), z.object({ catalogue: CatalogueInfoSchema })),
-  'catalogue.stats': channel(z.object({ beta: z.number().min(0).lt(1).optional() }).strict(), CatalogueStatsSchema),
+  'catalogue.stats': channel(StatsParamsSchema, CatalogueStatsSchema),
 
   'classes.list': channel(Empty, z.object({ classes: z.array(ClassInfoSchema) })),
-  'classes.add': channel(z.object({ name: Text(200) }).strict(), z.object({ class: ClassInfoSchema })),
+  'classes.add': channel(ClassAddParamsSchema, z.object({ class: ClassInfoSchema })),
   'classes.rename': channel(z.object({ classId: Id, name: Text(200) }).strict(), z.object({ class: ClassInfoSchema })),
   /** Moves every specimen of one class into another as one undoable label operation. */
-  'classes.merge': channel(z.object({ fromClassId: Id, intoClassId: Id }).strict(), z.object({ moved: Count, opId: Count })),
+  'classes.merge': channel(z.object({ fromClassId: Id, intoClassId: Id }).strict(), ClassMergeResultSchema),
 
   /** A window of the filtered specimens, ordered by id: the grid asks for the rows it shows. */
   'specimens.page': channel(
@@ -178,17 +183,14 @@ export const REQUESTS = {
   ),
 
   /** Sets (classId) or clears (null) the label of specimens as one undoable operation. */
-  'labels.assign': channel(
-    z.object({ specimenIds: z.array(Id).min(1, 'select at least one specimen').max(200_000), classId: Id.nullable() }).strict(),
-    z.object({ opId: Count, changed: Count }),
-  ),
+  'labels.assign': channel(LabelParamsSchema, LabelResultSchema),
   /** Reverts the newest label operation not yet undone (a label, a bulk label, a merge, an import's folder labels). */
   'labels.undo': channel(Empty, z.object({ undone: UndoResultSchema.nullable() })),
   /** What `labels.undo` would revert now. */
   'labels.lastOp': channel(Empty, z.object({ op: LabelOpSchema.nullable() })),
 
   /** Stratified split of labeled specimens that have none yet; existing assignments are kept. */
-  'splits.assign': channel(z.object({ seed: z.number().int().min(0).max(2 ** 31 - 1), ratios: SplitRatiosSchema }).strict(), SplitResultSchema),
+  'splits.assign': channel(SplitParamsSchema, SplitResultSchema),
 
   /** Models that have predictions in this catalogue, newest first (empty until a model has run). */
   'predictions.models': channel(Empty, z.object({ models: z.array(ModelBriefSchema) })),

@@ -41,6 +41,11 @@ export function findClass(db: Db, name: string): { id: number; name: string; mer
     | undefined;
 }
 
+/** A class's name by id (merged ones too: a specimen may still point at one), or undefined. */
+export function className(db: Db, id: number): string | undefined {
+  return (stmt(db, 'SELECT name FROM classes WHERE id = ?').get(id) as { name: string } | undefined)?.name;
+}
+
 /** The id of an active class by name, creating it if it does not exist (a merged class is revived). */
 export function ensureClass(db: Db, rawName: string): number {
   const name = validateClassName(rawName);

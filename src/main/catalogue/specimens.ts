@@ -132,3 +132,10 @@ export function updateSpecimenMetadata(db: Db, id: number, patch: SpecimenMetada
 export function countSpecimens(db: Db): number {
   return (stmt(db, 'SELECT COUNT(*) AS n FROM specimens').get() as { n: number }).n;
 }
+
+/** A specimen's current label (class id), read fresh: an import may have labeled it moments ago. */
+export function specimenLabelClassId(db: Db, specimenId: number): number | null {
+  const row = stmt(db, 'SELECT label_class_id FROM specimens WHERE id = ?').get(specimenId) as { label_class_id: number | null } | undefined;
+  if (!row) throw new SpecimenReferenceError(`no specimen with id ${specimenId}`);
+  return row.label_class_id;
+}

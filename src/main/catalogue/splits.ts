@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
 import { SPLITS, type Split } from '../../shared/domain';
-import type { Db } from './open';
+import { DEFAULT_SPLIT_RATIOS, type SplitRatios } from '../../shared/schemas/splits';
+import { stmt, type Db } from './open';
 
-export type SplitRatios = Record<Split, number>;
-export const DEFAULT_SPLIT_RATIOS: SplitRatios = { train: 8, val: 1, test: 1 };
+// One default for the CLI, the app and training: the schema's.
+export { DEFAULT_SPLIT_RATIOS, type SplitRatios };
 
 export function parseRatios(text: string): SplitRatios {
   const parts = text.split(':').map((p) => Number(p.trim()));
@@ -82,4 +83,24 @@ export function assignSplits(db: Db, seed: number, ratios: SplitRatios = DEFAULT
 
 function orderKey(seed: number, sha256: string): string {
   return crypto.createHash('sha256').update(`${seed}:${sha256}`).digest('hex');
+}
+
+/** The seed of the last split made (training splits newly labeled specimens with it), or null before any. */
+export function storedSplitSeed(db: Db): number | null {
+  const row = stmt(db, `SELECT value FROM settings WHERE key = 'split_seed'`).get() as { value: string } | undefined;
+  return row === undefined ? null : Number(row.value);
+}
+
+/** Labeled specimens without a split yet. */
+export function countUnsplitLabeled(db: Db): number {
+  return (stmt(db, 'SELECT COUNT(*) AS n FROM specimens WHERE label_class_id IS NOT NULL AND split IS NULL').get() as { n: number }).n;
+}
+
+/** Every labeled specimen with a split, under an active class, by sha256: the raw material of a training dataset. */
+export function splitLabeledSpecimens(db: Db): { id: number; sha256: string; path: string; split: Split; class: string }[] {
+  return stmt(
+    db,
+    `SELECT s.id, s.sha256, s.path, s.split, c.name AS class FROM specimens s JOIN classes c ON c.id = s.label_class_id
+      WHERE s.split IS NOT NULL AND c.merged_into IS NULL ORDER BY s.sha256`,
+  ).all() as { id: number; sha256: string; path: string; split: Split; class: string }[];
 }

@@ -13,22 +13,13 @@ import {
   type ResponseOf,
 } from '../../shared/ipc';
 import {
-  addClass,
-  assignLabel,
-  assignSplits,
   catalogueStats,
-  classById,
   filteredSpecimenIds,
   getSpecimen,
   labelHistory,
-  lastUndoableLabelOp,
-  listClasses,
-  mergeClasses,
   modelsWithPredictions,
   pageSpecimens,
-  renameClass,
   specimenPredictions,
-  undoLastLabelOp,
   updateSpecimenMetadata,
   confusionCellSpecimens,
   relabelQueue,
@@ -38,8 +29,10 @@ import {
   registerModel,
   type SpecimenMetadataPatch,
 } from '../catalogue';
-import { catalogueReport, exportTable } from '../jobs/classify/export';
-import { writeCsvFile } from '../jobs/classify/csv';
+import { catalogueReport } from '../jobs/classify/export';
+import * as labeling from '../services/label';
+import { assignSplit } from '../services/split';
+import { exportCsv } from '../services/export';
 import { RECIPE } from '../jobs/train/train';
 import { defaultWeightsPath } from '../jobs/train/weights';
 import { cacheDirForCatalogue, PreprocessCache } from '../images/preprocess';
@@ -118,17 +111,11 @@ function createHandlers({ session, jobs, events, host }: DispatcherDeps): Handle
     },
     'catalogue.stats': (r) => catalogueStats(db(), r.beta),
 
-    'classes.list': () => ({ classes: listClasses(db()) }),
-    'classes.add': (r) => ({ class: addClass(db(), r.name) }),
-    'classes.rename': (r) => {
-      const d = db();
-      renameClass(d, classById(d, r.classId).name, r.name);
-      return { class: classById(d, r.classId) };
-    },
-    'classes.merge': (r) => {
-      const d = db();
-      return mergeClasses(d, classById(d, r.fromClassId).name, classById(d, r.intoClassId).name);
-    },
+    // Labels and classes: the services of services/label.ts, as the CLI's label, undo and classes commands.
+    'classes.list': () => ({ classes: labeling.listClasses({ db: db() }) }),
+    'classes.add': (r) => ({ class: labeling.addClass({ db: db() }, r) }),
+    'classes.rename': (r) => ({ class: labeling.renameClass({ db: db() }, { class: r.classId, name: r.name }) }),
+    'classes.merge': (r) => labeling.mergeClasses({ db: db() }, { from: r.fromClassId, into: r.intoClassId }),
 
     'specimens.page': (r) => pageSpecimens(db(), r.filter, r.offset, r.limit),
     'specimens.ids': (r) => filteredSpecimenIds(db(), r.filter, r.offset, r.limit),
@@ -153,11 +140,11 @@ function createHandlers({ session, jobs, events, host }: DispatcherDeps): Handle
       return { specimen: getSpecimen(d, r.id)! };
     },
 
-    'labels.assign': (r) => assignLabel(db(), r.specimenIds, r.classId),
-    'labels.undo': () => ({ undone: undoLastLabelOp(db()) }),
-    'labels.lastOp': () => ({ op: lastUndoableLabelOp(db()) }),
+    'labels.assign': (r) => labeling.assignLabels({ db: db() }, r),
+    'labels.undo': () => ({ undone: labeling.undoLabels({ db: db() }) }),
+    'labels.lastOp': () => ({ op: labeling.lastLabelOp({ db: db() }) }),
 
-    'splits.assign': (r) => ({ seed: r.seed, ...assignSplits(db(), r.seed, r.ratios) }),
+    'splits.assign': (r) => assignSplit({ db: db() }, r),
     'predictions.models': () => ({ models: modelsWithPredictions(db()) }),
 
     'training.defaults': () => {
@@ -221,17 +208,8 @@ function createHandlers({ session, jobs, events, host }: DispatcherDeps): Handle
       return { ...cell, classes: model.classes };
     },
     'reports.exportCsv': (r) => {
-      const d = db();
-      const model = requireModel(d, r.modelId);
-      const file = path.resolve(r.path);
-      // lstat, not stat: a symlink (even to a folder) is left to writeCsvFile, which refuses to write through
-      // it (SymlinkTargetError, a user error in toIpcError) rather than replacing or following it.
-      const existing = fs.lstatSync(file, { throwIfNoEntry: false });
-      if (existing?.isDirectory()) throw new IpcError('invalid-request', `${file} is a folder; give a file name`);
-      if (!fs.existsSync(path.dirname(file))) throw new IpcError('not-found', `${path.dirname(file)}: no such folder`);
-      const { header, rows } = exportTable(d, model, r.kind, r.scope === 'all' ? undefined : r.scope);
-      writeCsvFile(file, header, rows);
-      return { path: file, rows: rows.length };
+      const { file, rows } = exportCsv({ db: db() }, { modelId: r.modelId, kind: r.kind, scope: r.scope, file: r.path });
+      return { path: file, rows };
     },
 
     'relabel.candidates': (r) => {

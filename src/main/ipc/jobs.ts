@@ -4,7 +4,7 @@
 // thread is asynchronous (reading, decoding with sharp off-thread, small SQLite transactions).
 import fs from 'node:fs';
 import path from 'node:path';
-import { importFolder } from '../jobs/import';
+import { checkImport, runImport } from '../services/import';
 import { checkTrain, runTrain } from '../services/train';
 import { evaluateCatalogueSplit } from '../jobs/evaluate';
 import { classifyFolder } from '../jobs/classify/classify';
@@ -36,16 +36,10 @@ export function jobDefinitions(session: CatalogueSession): JobDefinitions {
       exclusive: true,
       check(params) {
         session.requireDb();
-        requireFolder(params.folder);
+        checkImport(params);
       },
       // The import is asynchronous (streamed scan, libvips decoding off-thread, small transactions): it runs here.
-      run: (params, ctx) =>
-        importFolder(session.requireDb(), {
-          folder: params.folder,
-          labelsFromFolders: params.labelsFromFolders,
-          signal: ctx.signal,
-          onProgress: (p) => ctx.progress(p),
-        }),
+      run: (params, ctx) => runImport({ db: session.requireDb() }, params, { signal: ctx.signal, onProgress: (p) => ctx.progress(p) }),
     },
 
     train: {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { ImportSummary, InputError } from '../../shared/domain';
 import {
   type Db,
-  stmt,
   nowIso,
+  className,
   ensureClass,
   validateClassName,
   createLabelOp,
@@ -17,6 +17,7 @@ import {
   putThumbnail,
   listClasses,
   countSpecimens,
+  specimenLabelClassId,
 } from '../catalogue';
 import { scanFolder, countImages, describeFsError } from '../images/scan';
 import { decodeImage, ImageDecodeError, type DecodedImage } from '../images/decode';
@@ -96,8 +97,7 @@ export async function importFolder(db: Db, options: ImportOptions): Promise<Impo
     const classId = classIdFor(folder, filePath);
     if (classId === null || currentClassId === classId) return;
     if (currentClassId !== null) {
-      const current = stmt(db, 'SELECT name FROM classes WHERE id = ?').get(currentClassId) as { name: string } | undefined;
-      warnings.push({ path: filePath, reason: `already catalogued as "${current?.name}", folder says "${folder}"; label kept` });
+      warnings.push({ path: filePath, reason: `already catalogued as "${className(db, currentClassId)}", folder says "${folder}"; label kept` });
       return;
     }
     if (labelOpId === 0) labelOpId = createLabelOp(db, 'folder', 'import', `labels from class folders of ${root}`, { folder: root });
@@ -112,9 +112,10 @@ export async function importFolder(db: Db, options: ImportOptions): Promise<Impo
         continue;
       }
       if (o.kind === 'known' && o.specimenId !== null) {
-        const row = stmt(db, 'SELECT label_class_id FROM specimens WHERE id = ?').get(o.specimenId) as { label_class_id: number | null };
+        // Read now, not when the file was looked at: an earlier file of this import may have labeled it since.
+        const labelClassId = specimenLabelClassId(db, o.specimenId);
         duplicates++;
-        labelFromFolder(o.specimenId, row.label_class_id, o.classFolder, o.path);
+        labelFromFolder(o.specimenId, labelClassId, o.classFolder, o.path);
         continue;
       }
       const sha = o.sha256!;

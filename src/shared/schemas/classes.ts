@@ -1,6 +1,7 @@
 // Classes and the catalogue's class statistics.
 import { z } from 'zod';
 import type { CatalogueStats, ClassInfo, ClassStats } from '../domain';
+import { DEFAULT_EFFECTIVE_BETA } from '../weights';
 import { Count, Id } from './common';
 import { SplitCountsSchema } from './splits';
 
@@ -15,6 +16,10 @@ export const ClassStatsSchema = z.object({
   imbalanceRatio: z.number(),
   splits: SplitCountsSchema,
 }) satisfies z.ZodType<ClassStats>;
+
+/** The class statistics' one setting: β of the effective-number class weights (Cui et al.), below 1. */
+export const StatsParamsSchema = z.object({ beta: z.number().min(0).lt(1).default(DEFAULT_EFFECTIVE_BETA) }).strict();
+export type StatsParams = z.output<typeof StatsParamsSchema>;
 
 export const CatalogueStatsSchema = z.object({
   total: Count,

@@ -6,6 +6,7 @@ import { Count, FsPath, InputErrorSchema } from './common';
 export const ImportParamsSchema = z
   .object({ folder: FsPath, labelsFromFolders: z.boolean().default(false) })
   .strict();
+export type ImportParams = z.output<typeof ImportParamsSchema>;
 export const ImportProgressSchema = z.object({
   done: Count,
   total: Count,

@@ -11,3 +11,4 @@ export * from './runs';
 export * from './import';
 export * from './evaluate';
 export * from './classify';
+export * from './labels';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { SPLITS } from '../domain';
 import type { ClassificationReport } from '../metrics';
-import { Count, Id } from './common';
+import { Count, FsPath, Id, ModelId } from './common';
 import { SplitSchema } from './splits';
 
 export const PredictionBriefSchema = z.object({ predictedClass: z.string(), confidence: z.number() });
@@ -66,3 +66,11 @@ export const RELABEL_ACTIONS = ['accept', 'keep', 'flag'] as const;
 export type RelabelAction = (typeof RELABEL_ACTIONS)[number];
 
 export const CSV_KINDS = ['predictions', 'metrics', 'confusion'] as const;
+
+/** Writes a model's predictions, per-class metrics or confusion matrix from the catalogue as CSV. */
+export const ExportParamsSchema = z
+  .object({ modelId: ModelId, kind: z.enum(CSV_KINDS), file: FsPath, scope: ReportScopeSchema.default('all') })
+  .strict();
+export type ExportParams = z.output<typeof ExportParamsSchema>;
+export const ExportResultSchema = z.object({ modelId: z.string(), kind: z.enum(CSV_KINDS), file: z.string(), rows: Count });
+export type ExportResult = z.output<typeof ExportResultSchema>;

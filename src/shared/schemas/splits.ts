@@ -12,6 +12,15 @@ export const SplitRatiosSchema = z
   .object({ train: z.number().min(0).max(1000), val: z.number().min(0).max(1000), test: z.number().min(0).max(1000) })
   .strict()
   .refine((r) => r.train + r.val + r.test > 0, { message: 'at least one ratio must be above 0' });
+export type SplitRatios = z.output<typeof SplitRatiosSchema>;
+/** 80/10/10: what `orelab split` and training use when no ratios are given. */
+export const DEFAULT_SPLIT_RATIOS: SplitRatios = { train: 8, val: 1, test: 1 };
+
+/** A stratified split of the labeled specimens that have none yet (existing assignments are kept). */
+export const SplitParamsSchema = z
+  .object({ seed: z.number().int().min(0).max(2 ** 31 - 1).default(0), ratios: SplitRatiosSchema.default(DEFAULT_SPLIT_RATIOS) })
+  .strict();
+export type SplitParams = z.output<typeof SplitParamsSchema>;
 
 export const SplitResultSchema = z.object({
   seed: Count,

@@ -1,5 +1,6 @@
-import { addClass, listClasses, mergeClasses, renameClass } from '../../catalogue';
-import { boolOpt, DB_OPTION, JSON_OPTION, UsageError, writeJson, type Command } from '../command';
+import { ClassAddParamsSchema, ClassMergeParamsSchema, ClassRenameParamsSchema } from '../../../shared/schemas';
+import { addClass, listClasses, mergeClasses, renameClass } from '../../services/label';
+import { boolOpt, DB_OPTION, JSON_OPTION, parseFlags, UsageError, writeJson, type Command } from '../command';
 import { withCatalogue } from '../catalogue-arg';
 
 export const classesCommand: Command = {
@@ -13,13 +14,15 @@ export const classesCommand: Command = {
     if (!(action in arity)) throw new UsageError(`unknown action "${action}"`);
     if (rest.length !== arity[action]) throw new UsageError(`"classes ${action}" takes ${arity[action]} argument(s)`);
     return withCatalogue(args, (db) => {
-      if (action === 'add') addClass(db, rest[0]!);
-      else if (action === 'rename') renameClass(db, rest[0]!, rest[1]!);
+      // Positional arguments, no flags: parseFlags only checks them with the app's schemas. Classes are named
+      // here (the app names them by id); the service takes either.
+      if (action === 'add') addClass({ db }, parseFlags(ClassAddParamsSchema, args, {}, { name: rest[0] }));
+      else if (action === 'rename') renameClass({ db }, parseFlags(ClassRenameParamsSchema, args, {}, { class: rest[0], name: rest[1] }));
       else if (action === 'merge') {
-        const r = mergeClasses(db, rest[0]!, rest[1]!);
+        const r = mergeClasses({ db }, parseFlags(ClassMergeParamsSchema, args, {}, { from: rest[0], into: rest[1] }));
         if (!boolOpt(args, 'json')) io.stdout.write(`merged ${rest[0]} into ${rest[1]}: ${r.moved} specimens relabeled (orelab undo reverts)\n`);
       }
-      const classes = listClasses(db);
+      const classes = listClasses({ db });
       if (boolOpt(args, 'json')) writeJson(io, classes);
       else if (action === 'list') for (const c of classes) io.stdout.write(`${c.name}\t${c.count}\n`);
       return 0;

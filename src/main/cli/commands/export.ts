@@ -1,32 +1,30 @@
-import { getModel, listModels } from '../../catalogue';
-import { exportTable, type ExportKind } from '../../jobs/classify/export';
-import { writeCsvFile } from '../../jobs/classify/csv';
-import { boolOpt, CliError, DB_OPTION, JSON_OPTION, stringOpt, UsageError, writeJson, type Command } from '../command';
+import { CSV_KINDS, ExportParamsSchema } from '../../../shared/schemas';
+import { exportCsv } from '../../services/export';
+import { boolOpt, DB_OPTION, JSON_OPTION, parseFlags, stringOpt, UsageError, writeJson, type Command, type FlagBinding } from '../command';
 import { withCatalogue } from '../catalogue-arg';
 
-const KINDS: readonly ExportKind[] = ['predictions', 'metrics', 'confusion'];
+/** The flags bound to ExportParams' fields (the kind is the positional argument; the CLI exports every split). */
+const FLAGS: Readonly<Record<'modelId' | 'file', FlagBinding>> = {
+  modelId: { flag: 'model', kind: 'text' },
+  file: { flag: 'csv', kind: 'text' },
+};
 
 export const exportCommand: Command = {
   name: 'export',
   summary: "write a model's predictions, per-class metrics or confusion matrix from the catalogue as CSV",
-  usage: 'orelab export predictions|metrics|confusion --db F --model ID --csv OUT [--json]',
+  usage: `orelab export ${CSV_KINDS.join('|')} --db F --model ID --csv OUT [--json]`,
   options: { ...DB_OPTION, ...JSON_OPTION, model: { type: 'string' }, csv: { type: 'string' } },
   async run(args, io) {
-    const kind = args.positionals[0] as ExportKind | undefined;
-    if (!kind || !KINDS.includes(kind) || args.positionals.length !== 1) throw new UsageError(`say what to export: ${KINDS.join(', ')}`);
-    const modelId = stringOpt(args, 'model');
+    const kind = args.positionals[0];
+    if (!kind || !(CSV_KINDS as readonly string[]).includes(kind) || args.positionals.length !== 1) throw new UsageError(`say what to export: ${CSV_KINDS.join(', ')}`);
     const out = stringOpt(args, 'csv');
-    if (!modelId || !out) throw new UsageError('--model ID and --csv OUT are required');
+    if (!stringOpt(args, 'model') || !out) throw new UsageError('--model ID and --csv OUT are required');
+    const params = parseFlags(ExportParamsSchema, args, FLAGS, { kind });
     return withCatalogue(args, (db) => {
-      const model = getModel(db, modelId);
-      if (!model) {
-        const known = listModels(db).map((m) => `${m.id} (${m.name})`);
-        throw new CliError(`no model "${modelId}" in the catalogue${known.length ? `; known: ${known.join(', ')}` : ' (none has run on it yet)'}`);
-      }
-      const { header, rows } = exportTable(db, model, kind);
-      writeCsvFile(out, header, rows);
-      if (boolOpt(args, 'json')) writeJson(io, { kind, model: model.id, csv: out, rows: rows.length });
-      else io.stdout.write(`wrote ${rows.length} rows of ${kind} for model ${model.id} to ${out}\n`);
+      const result = exportCsv({ db }, params);
+      // The path as typed, as before: scripts compare it with what they passed.
+      if (boolOpt(args, 'json')) writeJson(io, { kind: result.kind, model: result.modelId, csv: out, rows: result.rows });
+      else io.stdout.write(`wrote ${result.rows} rows of ${result.kind} for model ${result.modelId} to ${out}\n`);
       return 0;
     });
   },

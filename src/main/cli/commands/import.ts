@@ -1,8 +1,13 @@
-import fs from 'node:fs';
-import { importFolder } from '../../jobs/import';
-import { boolOpt, CliError, DB_OPTION, JSON_OPTION, UsageError, writeJson, type Command } from '../command';
+import { ImportParamsSchema, type ImportParams } from '../../../shared/schemas';
+import { checkImport, runImport } from '../../services/import';
+import { boolOpt, DB_OPTION, JSON_OPTION, parseFlags, UsageError, writeJson, type Command, type FlagBinding } from '../command';
 import { withCatalogue } from '../catalogue-arg';
 import { ProgressBar } from '../progress';
+
+/** The command line's names for ImportParams' flags; the folder is the one positional argument. */
+const FLAGS: { [K in Exclude<keyof ImportParams, 'folder'>]-?: FlagBinding } = {
+  labelsFromFolders: { flag: 'labels-from-folders', kind: 'boolean' },
+};
 
 export const importCommand: Command = {
   name: 'import',
@@ -12,12 +17,12 @@ export const importCommand: Command = {
   async run(args, io) {
     const folder = args.positionals[0];
     if (!folder || args.positionals.length > 1) throw new UsageError('give exactly one folder to import');
-    if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new CliError(`${folder}: no such folder`);
+    const params = parseFlags(ImportParamsSchema, args, FLAGS, { folder });
+    // Before the catalogue is opened (or created): a mistyped folder should leave no empty catalogue behind.
+    checkImport(params);
     return withCatalogue(args, async (db, file) => {
       const bar = new ProgressBar(io.stderr, 'import');
-      const result = await importFolder(db, {
-        folder,
-        labelsFromFolders: boolOpt(args, 'labels-from-folders'),
+      const result = await runImport({ db }, params, {
         signal: io.signal,
         onProgress: (p) => bar.update(p.done, p.total, `new ${p.new} dup ${p.duplicates} err ${p.errors}`),
       });

@@ -1,5 +1,6 @@
-import { applyLabelChanges, ensureClass, resolveSpecimenRef, SpecimenReferenceError, undoLastLabelOp } from '../../catalogue';
-import { boolOpt, CliError, DB_OPTION, JSON_OPTION, stringOpt, UsageError, writeJson, type Command } from '../command';
+import { LabelByReferenceParamsSchema } from '../../../shared/schemas';
+import { labelByReference, undoLabels } from '../../services/label';
+import { boolOpt, DB_OPTION, JSON_OPTION, parseFlags, stringOpt, UsageError, writeJson, type Command } from '../command';
 import { withCatalogue } from '../catalogue-arg';
 
 export const labelCommand: Command = {
@@ -8,29 +9,13 @@ export const labelCommand: Command = {
   usage: 'orelab label <sha-prefix|path>... --class NAME [--db F] [--json]',
   options: { ...DB_OPTION, ...JSON_OPTION, class: { type: 'string' } },
   async run(args, io) {
-    const className = stringOpt(args, 'class');
-    if (!className) throw new UsageError('--class NAME is required');
+    if (!stringOpt(args, 'class')) throw new UsageError('--class NAME is required');
     if (args.positionals.length === 0) throw new UsageError('name at least one specimen (sha256 prefix or path)');
+    const params = parseFlags(LabelByReferenceParamsSchema, args, { className: { flag: 'class', kind: 'text' } }, { refs: args.positionals });
     return withCatalogue(args, (db) => {
-      const ids: number[] = [];
-      const problems: string[] = [];
-      for (const ref of args.positionals) {
-        try {
-          ids.push(resolveSpecimenRef(db, ref));
-        } catch (err) {
-          if (err instanceof SpecimenReferenceError) problems.push(err.message);
-          else throw err;
-        }
-      }
-      // All or nothing: a typo in one reference should not half-apply a bulk relabel.
-      if (problems.length) throw new CliError(problems.join('\n'));
-      const opId = db.transaction(() => {
-        const classId = ensureClass(db, className);
-        return applyLabelChanges(db, { specimenIds: ids, toClassId: classId, source: 'manual', kind: 'label', description: `label ${ids.length} as ${className}` });
-      })();
-      const changed = opId === 0 ? 0 : (db.prepare('SELECT COUNT(*) AS n FROM label_history WHERE op_id = ?').get(opId) as { n: number }).n;
-      if (boolOpt(args, 'json')) writeJson(io, { class: className, requested: ids.length, changed, opId });
-      else io.stdout.write(`${changed} of ${ids.length} specimens relabeled as ${className}${changed < ids.length ? ' (the rest already were)' : ''}\n`);
+      const result = labelByReference({ db }, params);
+      if (boolOpt(args, 'json')) writeJson(io, result);
+      else io.stdout.write(`${result.changed} of ${result.requested} specimens relabeled as ${result.class}${result.changed < result.requested ? ' (the rest already were)' : ''}\n`);
       return 0;
     });
   },
@@ -43,7 +28,7 @@ export const undoCommand: Command = {
   options: { ...DB_OPTION, ...JSON_OPTION },
   async run(args, io) {
     return withCatalogue(args, (db) => {
-      const result = undoLastLabelOp(db);
+      const result = undoLabels({ db });
       if (boolOpt(args, 'json')) writeJson(io, result ?? { undoneOpId: null });
       else if (!result) io.stdout.write('nothing to undo\n');
       else io.stdout.write(`undid "${result.description}": ${result.reverted} reverted${result.skipped ? `, ${result.skipped} left as relabeled since` : ''}\n`);

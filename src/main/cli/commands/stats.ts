@@ -1,7 +1,7 @@
+import { StatsParamsSchema } from '../../../shared/schemas';
 import { catalogueStats } from '../../catalogue';
-import { boolOpt, DB_OPTION, JSON_OPTION, numberOpt, writeJson, type Command } from '../command';
+import { boolOpt, DB_OPTION, JSON_OPTION, parseFlags, writeJson, type Command } from '../command';
 import { withCatalogue } from '../catalogue-arg';
-import { DEFAULT_EFFECTIVE_BETA } from '../../../shared/weights';
 import { formatTable } from '../table';
 
 export const statsCommand: Command = {
@@ -10,7 +10,8 @@ export const statsCommand: Command = {
   usage: 'orelab stats [--beta B] [--db F] [--json]',
   options: { ...DB_OPTION, ...JSON_OPTION, beta: { type: 'string' } },
   async run(args, io) {
-    const beta = numberOpt(args, 'beta', DEFAULT_EFFECTIVE_BETA, { min: 0, max: 0.999999 });
+    // The app's catalogue.stats request takes the same schema: β in [0, 1).
+    const { beta } = parseFlags(StatsParamsSchema, args, { beta: { flag: 'beta', kind: 'number' } });
     return withCatalogue(args, (db) => {
       const stats = catalogueStats(db, beta);
       if (boolOpt(args, 'json')) {

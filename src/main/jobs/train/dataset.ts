@@ -1,7 +1,7 @@
 import { UserError } from '../../../shared/errors';
 import crypto from 'node:crypto';
 import type { Split } from '../../../shared/domain';
-import { assignSplits, type Db } from '../../catalogue';
+import { assignSplits, countUnsplitLabeled, splitLabeledSpecimens, storedSplitSeed, type Db } from '../../catalogue';
 import { classListProblem } from '../../../shared/class-name';
 import type { DataItem } from './data';
 
@@ -29,15 +29,9 @@ export class DatasetError extends UserError {
  * first, without moving the others), the classes that have training images, and per-split items.
  */
 export function loadTrainingDataset(db: Db, options: { splitSeed?: number; limitPerClass?: number } = {}): TrainingDataset {
-  const storedSeed = (db.prepare(`SELECT value FROM settings WHERE key = 'split_seed'`).get() as { value: string } | undefined)?.value;
-  const unassigned = (db.prepare('SELECT COUNT(*) AS n FROM specimens WHERE label_class_id IS NOT NULL AND split IS NULL').get() as { n: number }).n;
-  if (unassigned > 0) assignSplits(db, options.splitSeed ?? (storedSeed !== undefined ? Number(storedSeed) : 0));
-  const rows = db
-    .prepare(
-      `SELECT s.id, s.sha256, s.path, s.split, c.name AS class FROM specimens s JOIN classes c ON c.id = s.label_class_id
-        WHERE s.split IS NOT NULL AND c.merged_into IS NULL ORDER BY s.sha256`,
-    )
-    .all() as { id: number; sha256: string; path: string; split: Split; class: string }[];
+  const unassigned = countUnsplitLabeled(db);
+  if (unassigned > 0) assignSplits(db, options.splitSeed ?? storedSplitSeed(db) ?? 0);
+  const rows = splitLabeledSpecimens(db);
   const trainClasses = new Set(rows.filter((r) => r.split === 'train').map((r) => r.class));
   const allClasses = [...new Set(rows.map((r) => r.class))];
   const classes = allClasses.filter((c) => trainClasses.has(c)).sort((a, b) => a.localeCompare(b));

@@ -12,6 +12,7 @@ import {
   registerModel,
   setRunBest,
   setRunStatus,
+  type TrainingRunRecord,
   type Db,
   type EpochMetricsRecord,
 } from '../../catalogue';
@@ -175,16 +176,48 @@ export { RECIPE } from '../../../shared/training-options';
  * accuracy. State is checkpointed atomically at every epoch end and every few minutes, so a killed or
  * cancelled run resumes from where it stopped (same data order, same augmentation, same result).
  * Writes OUT/model.onnx (self-describing) and OUT/report.json.
+ *
+ * The steps, each a method of TrainingRun: plan (data, sizes, the configuration's hash; nothing written),
+ * resume (the folder's checkpoint and kept weights, then the catalogue's run), and per epoch: train it,
+ * validate and keep it if best; then finish (export, register, report) or stop (checkpoint, cancelled).
  */
 export async function trainModel(o: TrainOptions): Promise<TrainResult> {
+  const run = new TrainingRun(o, await planRun(o));
+  run.resume();
+  return run.execute();
+}
+
+/** What a run trains on and how it is sized, from the catalogue and the photos the cache can read. */
+interface RunPlan {
+  outDir: string;
+  files: ReturnType<typeof runFiles>;
+  dataset: ReturnType<typeof loadTrainingDataset>;
+  classes: string[];
+  modelConfig: ModelConfig;
+  model: ModelDefinition;
+  spec: PreprocessSpec;
+  splits: Record<'train' | 'val' | 'test', DataItem[]>;
+  train: BatchSource;
+  val: BatchSource;
+  test: BatchSource;
+  dataErrors: InputError[];
+  weights: number[];
+  stepsPerEpoch: number;
+  stepsPerChunk: number;
+  schedule: CosineSchedule;
+  config: Record<string, unknown> & { loss: string; weighting: 'none' | 'inverse' | 'effective' };
+  configHash: string;
+}
+
+/** Progress before the run exists (no run id yet). */
+function preparing(o: TrainOptions, message: string): void {
+  o.onProgress?.({ phase: 'preparing', epoch: 0, epochs: o.epochs, runId: null, step: 0, stepsPerEpoch: 0, trainLoss: null, trainAccuracy: null, imagesPerSecond: null, etaSeconds: null, message });
+}
+
+async function planRun(o: TrainOptions): Promise<RunPlan> {
   const outDir = path.resolve(o.outDir);
   fs.mkdirSync(outDir, { recursive: true });
-  const f = runFiles(outDir);
-  // The catalogue run, once it exists: progress carries it, so callers never have to guess it.
-  let runIdSoFar: number | null = null;
-  const progress = (p: Omit<TrainProgress, 'epochs' | 'runId'>) => o.onProgress?.({ ...p, epochs: o.epochs, runId: runIdSoFar });
-  progress({ phase: 'preparing', epoch: 0, step: 0, stepsPerEpoch: 0, trainLoss: null, trainAccuracy: null, imagesPerSecond: null, etaSeconds: null, message: 'reading the catalogue' });
-
+  preparing(o, 'reading the catalogue');
   const dataset = loadTrainingDataset(o.db, o.limitPerClass !== undefined ? { limitPerClass: o.limitPerClass } : {});
   const classes = dataset.classes;
   const vit = vitConfig(o.backbone, classes.length, o.vitOverrides);
@@ -200,7 +233,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
   // cosine never reaches 0), and the weights would describe photos the loss never sees.
   const cache = new PreprocessCache(cacheDirForCatalogue(o.cataloguePath), spec);
   const allItems = [...dataset.splits.train, ...dataset.splits.val, ...dataset.splits.test];
-  progress({ phase: 'preparing', epoch: 0, step: 0, stepsPerEpoch: 0, trainLoss: null, trainAccuracy: null, imagesPerSecond: null, etaSeconds: null, message: `preparing ${allItems.length} photos` });
+  preparing(o, `preparing ${allItems.length} photos`);
   const warmed = await warmCache(cache, allItems, { ...(o.signal ? { signal: o.signal } : {}) });
   // A cancel during the preparation leaves the readable set unknown: nothing is recorded or trained.
   if (o.signal?.aborted) throw new TrainingError('stopped while preparing the photos; nothing was trained yet');
@@ -253,214 +286,291 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
     .createHash('sha256')
     .update(JSON.stringify({ config, dataset: dataset.hash, ...(unreadable.length > 0 ? { unreadable } : {}) }))
     .digest('hex');
+  return {
+    outDir, files: runFiles(outDir), dataset, classes, modelConfig, model, spec, splits, train, val, test,
+    dataErrors: warmed.errors, weights, stepsPerEpoch, stepsPerChunk, schedule, config, configHash,
+  };
+}
 
-  // Resume: the output folder's checkpoint, if it belongs to this configuration and data.
-  let resumed: CheckpointMeta | null = null;
-  let resumedStep = 0;
-  let bestParams: ParamValues | null = null;
-  if (!o.restart && fs.existsSync(f.checkpoint)) {
-    const saved = readCheckpointFile(f.checkpoint, outDir);
-    const meta = saved.meta as unknown as CheckpointMeta;
-    if (meta.configHash !== configHash) {
-      throw new TrainingError(
-        `${outDir} holds an unfinished run with other settings or data (or other unreadable photos); use --restart to start over there, or another --out folder`,
-      );
-    }
-    resumed = meta;
-    resumedStep = saved.state.step;
-    // The kept weights are what the run exports: without them a resumed run has nothing right to export (it
-    // used to export a graph whose parameters were inputs). Checked before anything is recorded or trained.
-    if (meta.best) bestParams = readKeptWeights(f.best, meta.best.epoch, configHash, model, outDir);
-  }
-  const previousRun = resumed ? findUnfinishedRun(o.db, outDir) : undefined;
-  const runId =
-    previousRun?.id ??
-    createRun(o.db, { variant: o.variant, backbone: o.backbone, config: { ...config, configHash }, outDir, datasetHash: dataset.hash, classes, classWeights: weights });
-  setRunStatus(o.db, runId, 'running');
-  runIdSoFar = runId;
+/** One training run in progress: its state across epochs, and the steps that change it. */
+class TrainingRun {
+  private resumed: CheckpointMeta | null = null;
+  private resumedStep = 0;
+  /** Where the checkpoint this session started from stood (the position itself moves on). */
+  private resumedFrom: { epoch: number; batch: number } | null = null;
+  private bestParams: ParamValues | null = null;
+  private previousRun: TrainingRunRecord | undefined;
+  private runId = 0;
+  private engine: TrainingEngine | null = null;
+  private providerNote: string | null = null;
+  private position: Position = { epoch: 0, batch: 0, lossSum: 0, correct: 0, seen: 0, steps: 0, epochSeconds: 0 };
+  private best: BestEpoch | null = null;
+  private epochs: EpochMetricsRecord[] = [];
+  private testReport: ClassificationReport | null = null;
+  private valReport: ClassificationReport | null = null;
+  private readonly sessionStart = performance.now();
+  private earlier: RunTiming = { trainSeconds: 0, trainedImages: 0, wallSeconds: 0, sessions: 0 };
+  private trainSeconds = 0;
+  private trainedImages = 0;
+  private evalSeconds = 0;
+  private evaluatedImages = 0;
+  private lastCheckpoint = performance.now();
+  /** Optimizer steps taken over the whole run, as the engine counts them (the checkpoint carries the count). */
+  private stepsTaken = 0;
 
-  let engine: TrainingEngine | null = null;
-  try {
-    const init = resumed
-      ? ({ kind: 'checkpoint', path: f.checkpoint } as const)
-      : o.weights
-        ? ({ kind: 'params', params: Object.fromEntries(pretrainedValues(o.weights, model)), seed: o.seed } as const)
-        : ({ kind: 'seed', seed: o.seed } as const);
-    engine = await TrainingEngine.start({
-      model: modelConfig,
-      batchSize: o.batchSize,
-      stepsPerChunk,
-      classWeights: weights,
-      adamw: { weightDecay: o.weightDecay },
-      init,
-      providers: o.device === 'auto' ? ['cuda', 'cpu'] : [o.device],
-      evalBatchSize: Math.min(o.batchSize, 32),
-      ...(o.intraOpThreads ? { intraOpThreads: o.intraOpThreads } : {}),
-    });
-    const providerNote = engine.ready.skipped.map((s) => `${s.provider} skipped: ${s.reason}`).join('; ') || null;
+  constructor(
+    private readonly o: TrainOptions,
+    private readonly p: RunPlan,
+  ) {}
 
-    let position: Position = resumed?.position ?? { epoch: 0, batch: 0, lossSum: 0, correct: 0, seen: 0, steps: 0, epochSeconds: 0 };
-    let best = resumed?.best ?? null;
-    const epochs: EpochMetricsRecord[] = resumed?.epochs ?? [];
-    let testReport = resumed?.test ?? null;
-    let valReport = resumed?.validation ?? null;
-    const resumedFrom = resumed ? { epoch: position.epoch, batch: position.batch } : null;
-
-    const sessionStart = performance.now();
-    const earlier: RunTiming = resumed?.timing ?? { trainSeconds: 0, trainedImages: 0, wallSeconds: 0, sessions: 0 };
-    let trainSeconds = 0;
-    let trainedImages = 0;
-    const runTiming = (): RunTiming => ({
-      trainSeconds: earlier.trainSeconds + trainSeconds,
-      trainedImages: earlier.trainedImages + trainedImages,
-      wallSeconds: earlier.wallSeconds + (performance.now() - sessionStart) / 1000,
-      sessions: earlier.sessions + 1,
-    });
-    let evalSeconds = 0;
-    let evaluatedImages = 0;
-    let lastCheckpoint = performance.now();
-    // Optimizer steps taken over the whole run, as the engine counts them (the checkpoint carries the count).
-    let stepsTaken = resumedStep;
-    const saveState = async () => {
-      const meta: CheckpointMeta = { configHash, position, best, epochs, test: testReport, validation: valReport, timing: runTiming() };
-      stepsTaken = await engine!.checkpoint(f.checkpoint, meta as unknown as Record<string, unknown>);
-      lastCheckpoint = performance.now();
-    };
-    const eta = () => {
-      const trainRate = trainSeconds > 0 ? trainedImages / trainSeconds : null;
-      const evalRate = evalSeconds > 0 ? evaluatedImages / evalSeconds : trainRate ? trainRate * 3 : null;
-      if (!trainRate || !evalRate) return null;
-      const remainingSteps = (o.epochs - position.epoch) * stepsPerEpoch - position.batch;
-      const remainingEvals = (o.epochs - position.epoch) * val.size;
-      return (remainingSteps * o.batchSize) / trainRate + remainingEvals / evalRate;
-    };
-
-    let cancelled = false;
-    while (position.epoch < o.epochs && !cancelled) {
-      const epoch = position.epoch;
-      const plan = train.trainPlan(epoch, o.batchSize, o.seed);
-      const chunks: number[][][] = [];
-      for (let b = position.batch; b < plan.length; b += stepsPerChunk) chunks.push(plan.slice(b, b + stepsPerChunk));
-      const epochStart = performance.now() - position.epochSeconds * 1000;
-      const loadChunk = async (batches: number[][]) => Promise.all(batches.map((indices) => train.load(indices, { epoch, seed: o.seed })));
-      for await (const loaded of prefetched(chunks, loadChunk)) {
-        if (o.signal?.aborted) {
-          cancelled = true;
-          break;
-        }
-        const t0 = performance.now();
-        const globalStep = epoch * stepsPerEpoch + position.batch;
-        const result = await engine.trainChunk(chunkData(loaded, model, globalStep, o.seed, cosineLrs(schedule, globalStep, stepsPerChunk)));
-        trainSeconds += (performance.now() - t0) / 1000;
-        trainedImages += stepsPerChunk * o.batchSize;
-        for (let k = 0; k < stepsPerChunk; k++) {
-          position.lossSum += result.losses[k]!;
-          position.correct += result.correct[k]!;
-        }
-        position.steps += stepsPerChunk;
-        position.seen += stepsPerChunk * o.batchSize;
-        position.batch += stepsPerChunk;
-        position.epochSeconds = (performance.now() - epochStart) / 1000;
-        progress({
-          phase: 'training',
-          epoch,
-          step: position.batch,
-          stepsPerEpoch,
-          trainLoss: position.lossSum / position.steps,
-          trainAccuracy: position.correct / position.seen,
-          imagesPerSecond: trainedImages / trainSeconds,
-          etaSeconds: eta(),
-        });
-        if (performance.now() - lastCheckpoint > (o.checkpointEverySeconds ?? 300) * 1000 && position.batch < plan.length) await saveState();
+  /** Picks up the folder's checkpoint if it belongs to this configuration and data, then records the run. */
+  resume(): void {
+    const { o, p } = this;
+    const f = p.files;
+    if (!o.restart && fs.existsSync(f.checkpoint)) {
+      const saved = readCheckpointFile(f.checkpoint, p.outDir);
+      const meta = saved.meta as unknown as CheckpointMeta;
+      if (meta.configHash !== p.configHash) {
+        throw new TrainingError(
+          `${p.outDir} holds an unfinished run with other settings or data (or other unreadable photos); use --restart to start over there, or another --out folder`,
+        );
       }
-      if (cancelled) break;
+      this.resumed = meta;
+      this.resumedStep = saved.state.step;
+      // The kept weights are what the run exports: without them a resumed run has nothing right to export (it
+      // used to export a graph whose parameters were inputs). Checked before anything is recorded or trained.
+      if (meta.best) this.bestParams = readKeptWeights(f.best, meta.best.epoch, p.configHash, p.model, p.outDir);
+      this.position = meta.position;
+      this.resumedFrom = { epoch: meta.position.epoch, batch: meta.position.batch };
+      this.best = meta.best;
+      this.epochs = meta.epochs;
+      this.testReport = meta.test;
+      this.valReport = meta.validation;
+      this.earlier = meta.timing ?? this.earlier;
+    }
+    this.stepsTaken = this.resumedStep;
+    this.previousRun = this.resumed ? findUnfinishedRun(o.db, p.outDir) : undefined;
+    this.runId =
+      this.previousRun?.id ??
+      createRun(o.db, { variant: o.variant, backbone: o.backbone, config: { ...p.config, configHash: p.configHash }, outDir: p.outDir, datasetHash: p.dataset.hash, classes: p.classes, classWeights: p.weights });
+    setRunStatus(o.db, this.runId, 'running');
+  }
 
-      // Validation on this epoch's weights; the best accuracy (then the lower loss) is kept.
-      progress({ phase: 'validating', epoch, step: position.batch, stepsPerEpoch, trainLoss: position.lossSum / position.steps, trainAccuracy: position.correct / position.seen, imagesPerSecond: trainedImages / Math.max(trainSeconds, 1e-9), etaSeconds: eta() });
-      const e0 = performance.now();
-      const v = await evaluateSplit(engine, val, classes);
-      evalSeconds += (performance.now() - e0) / 1000;
-      evaluatedImages += val.size;
-      const isBest = !best || v.report.accuracy > best.valAccuracy || (v.report.accuracy === best.valAccuracy && v.loss < best.valLoss);
-      const record: EpochMetricsRecord = {
+  /** Trains the remaining epochs, then exports; or checkpoints and stops when cancelled. */
+  async execute(): Promise<TrainResult> {
+    const { o, p } = this;
+    try {
+      const init = this.resumed
+        ? ({ kind: 'checkpoint', path: p.files.checkpoint } as const)
+        : o.weights
+          ? ({ kind: 'params', params: Object.fromEntries(pretrainedValues(o.weights, p.model)), seed: o.seed } as const)
+          : ({ kind: 'seed', seed: o.seed } as const);
+      this.engine = await TrainingEngine.start({
+        model: p.modelConfig,
+        batchSize: o.batchSize,
+        stepsPerChunk: p.stepsPerChunk,
+        classWeights: p.weights,
+        adamw: { weightDecay: o.weightDecay },
+        init,
+        providers: o.device === 'auto' ? ['cuda', 'cpu'] : [o.device],
+        evalBatchSize: Math.min(o.batchSize, 32),
+        ...(o.intraOpThreads ? { intraOpThreads: o.intraOpThreads } : {}),
+      });
+      this.providerNote = this.engine.ready.skipped.map((s) => `${s.provider} skipped: ${s.reason}`).join('; ') || null;
+      while (this.position.epoch < o.epochs) {
+        const epochStart = performance.now() - this.position.epochSeconds * 1000;
+        if (!(await this.trainEpoch(epochStart))) return await this.stop();
+        await this.validateAndKeep(epochStart);
+      }
+      return await this.finish();
+    } catch (err) {
+      if (!(err instanceof EngineCancelledError)) setRunStatus(o.db, this.runId, 'failed', (err as Error).message);
+      throw err;
+    } finally {
+      await this.engine?.close().catch(() => undefined);
+    }
+  }
+
+  private get liveEngine(): TrainingEngine {
+    if (!this.engine) throw new Error('the training engine is not running');
+    return this.engine;
+  }
+
+  private progress(q: Omit<TrainProgress, 'epochs' | 'runId'>): void {
+    this.o.onProgress?.({ ...q, epochs: this.o.epochs, runId: this.runId });
+  }
+
+  private runTiming(): RunTiming {
+    return {
+      trainSeconds: this.earlier.trainSeconds + this.trainSeconds,
+      trainedImages: this.earlier.trainedImages + this.trainedImages,
+      wallSeconds: this.earlier.wallSeconds + (performance.now() - this.sessionStart) / 1000,
+      sessions: this.earlier.sessions + 1,
+    };
+  }
+
+  private async saveState(): Promise<void> {
+    const meta: CheckpointMeta = { configHash: this.p.configHash, position: this.position, best: this.best, epochs: this.epochs, test: this.testReport, validation: this.valReport, timing: this.runTiming() };
+    this.stepsTaken = await this.liveEngine.checkpoint(this.p.files.checkpoint, meta as unknown as Record<string, unknown>);
+    this.lastCheckpoint = performance.now();
+  }
+
+  private eta(): number | null {
+    const { o, p } = this;
+    const trainRate = this.trainSeconds > 0 ? this.trainedImages / this.trainSeconds : null;
+    const evalRate = this.evalSeconds > 0 ? this.evaluatedImages / this.evalSeconds : trainRate ? trainRate * 3 : null;
+    if (!trainRate || !evalRate) return null;
+    const remainingSteps = (o.epochs - this.position.epoch) * p.stepsPerEpoch - this.position.batch;
+    const remainingEvals = (o.epochs - this.position.epoch) * p.val.size;
+    return (remainingSteps * o.batchSize) / trainRate + remainingEvals / evalRate;
+  }
+
+  /** Runs the rest of the current epoch's batches, a chunk per engine call; false when cancelled. */
+  private async trainEpoch(epochStart: number): Promise<boolean> {
+    const { o, p } = this;
+    const epoch = this.position.epoch;
+    const plan = p.train.trainPlan(epoch, o.batchSize, o.seed);
+    const chunks: number[][][] = [];
+    for (let b = this.position.batch; b < plan.length; b += p.stepsPerChunk) chunks.push(plan.slice(b, b + p.stepsPerChunk));
+    const loadChunk = async (batches: number[][]) => Promise.all(batches.map((indices) => p.train.load(indices, { epoch, seed: o.seed })));
+    for await (const loaded of prefetched(chunks, loadChunk)) {
+      if (o.signal?.aborted) return false;
+      const t0 = performance.now();
+      const globalStep = epoch * p.stepsPerEpoch + this.position.batch;
+      const result = await this.liveEngine.trainChunk(chunkData(loaded, p.model, globalStep, o.seed, cosineLrs(p.schedule, globalStep, p.stepsPerChunk)));
+      this.trainSeconds += (performance.now() - t0) / 1000;
+      this.trainedImages += p.stepsPerChunk * o.batchSize;
+      const position = this.position;
+      for (let k = 0; k < p.stepsPerChunk; k++) {
+        position.lossSum += result.losses[k]!;
+        position.correct += result.correct[k]!;
+      }
+      position.steps += p.stepsPerChunk;
+      position.seen += p.stepsPerChunk * o.batchSize;
+      position.batch += p.stepsPerChunk;
+      position.epochSeconds = (performance.now() - epochStart) / 1000;
+      this.progress({
+        phase: 'training',
         epoch,
+        step: position.batch,
+        stepsPerEpoch: p.stepsPerEpoch,
         trainLoss: position.lossSum / position.steps,
         trainAccuracy: position.correct / position.seen,
-        valLoss: v.loss,
+        imagesPerSecond: this.trainedImages / this.trainSeconds,
+        etaSeconds: this.eta(),
+      });
+      if (performance.now() - this.lastCheckpoint > (o.checkpointEverySeconds ?? 300) * 1000 && position.batch < plan.length) await this.saveState();
+    }
+    return true;
+  }
+
+  /** Validation on this epoch's weights; the best accuracy (then the lower loss) is kept, with its test report. */
+  private async validateAndKeep(epochStart: number): Promise<void> {
+    const { o, p } = this;
+    const engine = this.liveEngine;
+    const position = this.position;
+    const epoch = position.epoch;
+    this.progress({ phase: 'validating', epoch, step: position.batch, stepsPerEpoch: p.stepsPerEpoch, trainLoss: position.lossSum / position.steps, trainAccuracy: position.correct / position.seen, imagesPerSecond: this.trainedImages / Math.max(this.trainSeconds, 1e-9), etaSeconds: this.eta() });
+    const e0 = performance.now();
+    const v = await evaluateSplit(engine, p.val, p.classes);
+    this.evalSeconds += (performance.now() - e0) / 1000;
+    this.evaluatedImages += p.val.size;
+    const best = this.best;
+    const isBest = !best || v.report.accuracy > best.valAccuracy || (v.report.accuracy === best.valAccuracy && v.loss < best.valLoss);
+    const record: EpochMetricsRecord = {
+      epoch,
+      trainLoss: position.lossSum / position.steps,
+      trainAccuracy: position.correct / position.seen,
+      valLoss: v.loss,
+      valAccuracy: v.report.accuracy,
+      valMacroF1: v.report.macro_f1,
+      learningRate: cosineLrs(p.schedule, epoch * p.stepsPerEpoch + p.stepsPerEpoch - 1, 1)[0]!,
+      seconds: (performance.now() - epochStart) / 1000,
+      imagesPerSecond: position.seen / position.epochSeconds,
+      kept: isBest,
+    };
+    if (isBest) {
+      this.best = {
+        epoch,
         valAccuracy: v.report.accuracy,
-        valMacroF1: v.report.macro_f1,
-        learningRate: cosineLrs(schedule, epoch * stepsPerEpoch + stepsPerEpoch - 1, 1)[0]!,
-        seconds: (performance.now() - epochStart) / 1000,
-        imagesPerSecond: position.seen / position.epochSeconds,
-        kept: isBest,
+        valLoss: v.loss,
+        reason: !this.epochs.some((e) => e.kept)
+          ? 'first epoch'
+          : v.report.accuracy > (this.epochs.filter((e) => e.kept).at(-1)?.valAccuracy ?? -1)
+            ? `validation accuracy rose to ${(100 * v.report.accuracy).toFixed(2)}%`
+            : `validation accuracy tied at ${(100 * v.report.accuracy).toFixed(2)}% with a lower validation loss (${v.loss.toFixed(4)})`,
       };
-      if (isBest) {
-        best = {
-          epoch,
-          valAccuracy: v.report.accuracy,
-          valLoss: v.loss,
-          reason: !epochs.some((e) => e.kept)
-            ? 'first epoch'
-            : v.report.accuracy > (epochs.filter((e) => e.kept).at(-1)?.valAccuracy ?? -1)
-              ? `validation accuracy rose to ${(100 * v.report.accuracy).toFixed(2)}%`
-              : `validation accuracy tied at ${(100 * v.report.accuracy).toFixed(2)}% with a lower validation loss (${v.loss.toFixed(4)})`,
-        };
-        valReport = v.report;
-        testReport = test.size > 0 ? (await evaluateSplit(engine, test, classes)).report : null;
-        const state = await engine.getState();
-        bestParams = new Map(Object.entries(state.params));
-        saveCheckpoint(f.best, { step: state.step, params: bestParams, m: new Map(), v: new Map() }, { configHash, epoch, best });
-        setRunBest(o.db, runId, epoch, v.report.accuracy);
-      }
-      epochs.push(record);
-      putEpochMetrics(o.db, runId, record);
-      position = { epoch: epoch + 1, batch: 0, lossSum: 0, correct: 0, seen: 0, steps: 0, epochSeconds: 0 };
-      await saveState();
-      progress({ phase: 'training', epoch, step: stepsPerEpoch, stepsPerEpoch, trainLoss: record.trainLoss, trainAccuracy: record.trainAccuracy, imagesPerSecond: trainedImages / Math.max(trainSeconds, 1e-9), etaSeconds: eta(), finishedEpoch: record });
+      this.valReport = v.report;
+      this.testReport = p.test.size > 0 ? (await evaluateSplit(engine, p.test, p.classes)).report : null;
+      const state = await engine.getState();
+      this.bestParams = new Map(Object.entries(state.params));
+      saveCheckpoint(p.files.best, { step: state.step, params: this.bestParams, m: new Map(), v: new Map() }, { configHash: p.configHash, epoch, best: this.best });
+      setRunBest(o.db, this.runId, epoch, v.report.accuracy);
     }
+    this.epochs.push(record);
+    putEpochMetrics(o.db, this.runId, record);
+    this.position = { epoch: epoch + 1, batch: 0, lossSum: 0, correct: 0, seen: 0, steps: 0, epochSeconds: 0 };
+    await this.saveState();
+    this.progress({ phase: 'training', epoch, step: p.stepsPerEpoch, stepsPerEpoch: p.stepsPerEpoch, trainLoss: record.trainLoss, trainAccuracy: record.trainAccuracy, imagesPerSecond: this.trainedImages / Math.max(this.trainSeconds, 1e-9), etaSeconds: this.eta(), finishedEpoch: record });
+  }
 
-    const timing = runTiming();
+  private result(status: TrainResult['status'], files: { modelPath: string; modelId: string; reportPath: string } | null): TrainResult {
+    const { p } = this;
+    const timing = this.runTiming();
+    return {
+      runId: this.runId, status, outDir: p.outDir, modelPath: files?.modelPath ?? null, modelId: files?.modelId ?? null, reportPath: files?.reportPath ?? null,
+      provider: this.liveEngine.ready.provider, providerNote: this.providerNote, classes: p.classes, classWeights: p.weights,
+      epochs: this.epochs, best: this.best, validation: this.valReport, test: this.testReport,
+      resumedFrom: this.resumedFrom,
+      dataErrors: p.dataErrors, trainSeconds: timing.trainSeconds, trainImagesPerSecond: timing.trainSeconds > 0 ? timing.trainedImages / timing.trainSeconds : 0,
+    };
+  }
+
+  /** Cancelled: the state is checkpointed so that the same command resumes it. */
+  private async stop(): Promise<TrainResult> {
+    this.liveEngine.cancel();
+    await this.saveState();
+    setRunStatus(this.o.db, this.runId, 'cancelled');
+    return this.result('cancelled', null);
+  }
+
+  /** Exports the kept weights, registers the model, writes the report and drops the resumable state. */
+  private async finish(): Promise<TrainResult> {
+    const { o, p } = this;
+    const f = p.files;
+    const engine = this.liveEngine;
+    const timing = this.runTiming();
     const trainImagesPerSecond = timing.trainSeconds > 0 ? timing.trainedImages / timing.trainSeconds : 0;
-    if (cancelled) {
-      engine.cancel();
-      await saveState();
-      setRunStatus(o.db, runId, 'cancelled');
-      return {
-        runId, status: 'cancelled', outDir, modelPath: null, modelId: null, reportPath: null, provider: engine.ready.provider, providerNote, classes, classWeights: weights,
-        epochs, best, validation: valReport, test: testReport, resumedFrom, dataErrors: warmed.errors, trainSeconds: timing.trainSeconds, trainImagesPerSecond,
-      };
-    }
-
-    if (!bestParams) throw new TrainingError(`no kept weights to export in ${outDir}; run again with --restart`);
-    progress({ phase: 'exporting', epoch: o.epochs - 1, step: stepsPerEpoch, stepsPerEpoch, trainLoss: null, trainAccuracy: null, imagesPerSecond: trainImagesPerSecond, etaSeconds: 0 });
+    if (!this.bestParams) throw new TrainingError(`no kept weights to export in ${p.outDir}; run again with --restart`);
+    this.progress({ phase: 'exporting', epoch: o.epochs - 1, step: p.stepsPerEpoch, stepsPerEpoch: p.stepsPerEpoch, trainLoss: null, trainAccuracy: null, imagesPerSecond: trainImagesPerSecond, etaSeconds: 0 });
     const finishedAt = new Date().toISOString();
     const metadata = exportClassifier(f.model, {
-      model,
-      params: bestParams,
+      model: p.model,
+      params: this.bestParams,
       variant: o.variant,
       backbone: o.backbone,
-      classes,
-      preprocessing: spec,
+      classes: p.classes,
+      preprocessing: p.spec,
       weightsSource: o.weights ? `${path.basename(o.weights)} (sha256 ${sha256File(o.weights).slice(0, 16)})` : 'random initialisation',
       trainingRun: {
-        run_id: runId,
-        started_at: previousRun?.createdAt ?? new Date(Date.now() - (performance.now() - sessionStart)).toISOString(),
+        run_id: this.runId,
+        started_at: this.previousRun?.createdAt ?? new Date(Date.now() - (performance.now() - this.sessionStart)).toISOString(),
         finished_at: finishedAt,
         epochs: o.epochs,
-        best_epoch: best?.epoch ?? null,
+        best_epoch: this.best?.epoch ?? null,
         batch_size: o.batchSize,
         learning_rate: o.lr,
         weight_decay: o.weightDecay,
         seed: o.seed,
-        loss: config.loss,
-        weighting: config.weighting,
-        class_weights: weights,
+        loss: p.config.loss,
+        weighting: p.config.weighting,
+        class_weights: p.weights,
         device: engine.ready.provider,
       },
-      datasetSha256: dataset.hash,
+      datasetSha256: p.dataset.hash,
       metrics: [
-        ...(valReport ? [{ split: 'val', ...pickMetrics(valReport) }] : []),
-        ...(testReport ? [{ split: 'test', ...pickMetrics(testReport) }] : []),
+        ...(this.valReport ? [{ split: 'val', ...pickMetrics(this.valReport) }] : []),
+        ...(this.testReport ? [{ split: 'test', ...pickMetrics(this.testReport) }] : []),
       ],
       batchSize: EXPORT_BATCH,
     });
@@ -468,35 +578,35 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
     registerModel(o.db, {
       id: modelId,
       path: f.model,
-      runId,
-      name: `${o.variant} ${o.backbone} run ${runId}`,
-      classes,
+      runId: this.runId,
+      name: `${o.variant} ${o.backbone} run ${this.runId}`,
+      classes: p.classes,
       metadata: Object.fromEntries(Object.entries(metadata).map(([k, val]) => [k, typeof val === 'string' ? val : JSON.stringify(val)])),
     });
     const report = {
-      run_id: runId,
+      run_id: this.runId,
       model: { path: f.model, id: modelId },
-      config,
+      config: p.config,
       dataset: {
-        sha256: dataset.hash,
-        classes,
+        sha256: p.dataset.hash,
+        classes: p.classes,
         counts: Object.fromEntries(
-          (['train', 'val', 'test'] as const).map((s) => [s, Object.fromEntries(classes.map((c, i) => [c, splits[s].filter((it) => it.classIndex === i).length]))]),
+          (['train', 'val', 'test'] as const).map((s) => [s, Object.fromEntries(p.classes.map((c, i) => [c, p.splits[s].filter((it) => it.classIndex === i).length]))]),
         ),
-        newly_assigned_to_splits: dataset.newlyAssigned,
-        classes_without_training_images: dataset.skippedClasses,
+        newly_assigned_to_splits: p.dataset.newlyAssigned,
+        classes_without_training_images: p.dataset.skippedClasses,
         // Left out of training and evaluation; `counts` are of the photos used.
-        unreadable: warmed.errors,
+        unreadable: p.dataErrors,
       },
-      class_weights: Object.fromEntries(classes.map((c, i) => [c, weights[i]])),
+      class_weights: Object.fromEntries(p.classes.map((c, i) => [c, p.weights[i]])),
       // The cosine runs over total_steps; a run that completed took exactly that many.
-      schedule: { steps_per_epoch: stepsPerEpoch, steps_per_chunk: stepsPerChunk, total_steps: schedule.totalSteps, warmup_steps: schedule.warmupSteps ?? 0, steps_taken: stepsTaken },
+      schedule: { steps_per_epoch: p.stepsPerEpoch, steps_per_chunk: p.stepsPerChunk, total_steps: p.schedule.totalSteps, warmup_steps: p.schedule.warmupSteps ?? 0, steps_taken: this.stepsTaken },
       device: engine.ready.provider,
-      device_note: providerNote,
-      epochs,
-      best,
-      validation: valReport,
-      test: testReport,
+      device_note: this.providerNote,
+      epochs: this.epochs,
+      best: this.best,
+      validation: this.valReport,
+      test: this.testReport,
       // Summed over every process that worked on the run (`sessions`: 1 + resumes). train_seconds: inside the
       // engine's train chunks only; wall_seconds: preparation and validation included (export not).
       timing: {
@@ -509,18 +619,10 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       },
     };
     writeFileAtomicSync(f.report, JSON.stringify(report, null, 2) + '\n');
-    setRunStatus(o.db, runId, 'completed');
+    setRunStatus(o.db, this.runId, 'completed');
     // The run is finished: its resumable state is no longer needed.
     fs.rmSync(f.checkpoint, { force: true });
-    return {
-      runId, status: 'completed', outDir, modelPath: f.model, modelId, reportPath: f.report, provider: engine.ready.provider, providerNote, classes, classWeights: weights,
-      epochs, best, validation: valReport, test: testReport, resumedFrom, dataErrors: warmed.errors, trainSeconds: timing.trainSeconds, trainImagesPerSecond,
-    };
-  } catch (err) {
-    if (!(err instanceof EngineCancelledError)) setRunStatus(o.db, runId, 'failed', (err as Error).message);
-    throw err;
-  } finally {
-    await engine?.close().catch(() => undefined);
+    return this.result('completed', { modelPath: f.model, modelId, reportPath: f.report });
   }
 }
 

@@ -1,0 +1,39 @@
+// Use case: import a photo folder into the catalogue. The CLI (`orelab import`) and the app's `import` job
+// come here with the same ImportParams (shared/schemas/import.ts), already parsed by their shell.
+//
+//   params (ImportParamsSchema) → checkImport: refuse a missing folder before a job exists
+//                               → runImport:   importFolder (jobs/import.ts), progress and result in the contract's shape
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../../shared/errors';
+import type { JobProgress, JobResult } from '../../shared/ipc';
+import type { ImportParams } from '../../shared/schemas';
+import { importFolder } from '../jobs/import';
+import type { RunHooks, ServiceContext } from './context';
+
+export type ImportResultInfo = JobResult<'import'>;
+export type ImportProgressInfo = JobProgress<'import'>;
+
+/** Refuses a folder that is not there (or is a file), before anything is scanned or recorded. */
+export function checkImport(params: ImportParams): void {
+  const folder = path.resolve(params.folder);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(folder);
+  } catch {
+    throw new UserError('not-found', `${folder}: no such folder`);
+  }
+  if (!st.isDirectory()) throw new UserError('invalid-input', `${folder} is a file, not a folder`);
+}
+
+/** Imports every photo under the folder; resolves with what it did, `cancelled` when the signal stopped it. */
+export async function runImport(ctx: Pick<ServiceContext, 'db'>, params: ImportParams, hooks: RunHooks<ImportProgressInfo> = {}): Promise<ImportResultInfo> {
+  checkImport(params);
+  const result = await importFolder(ctx.db, {
+    folder: params.folder,
+    labelsFromFolders: params.labelsFromFolders,
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+  });
+  return result satisfies ImportResultInfo;
+}

@@ -1,0 +1,104 @@
+// Use case: label specimens and manage classes. The CLI (`orelab label`, `undo`, `classes`) and the app's
+// labels.* and classes.* requests come here with the params of shared/schemas/labels.ts, parsed by their shell.
+// Every change of labels is one undoable operation in the catalogue (catalogue/labels.ts).
+import type {
+  ClassAddParams,
+  ClassMergeParams,
+  ClassMergeResult,
+  ClassRef,
+  ClassRenameParams,
+  LabelByReferenceParams,
+  LabelByReferenceResult,
+  LabelOp,
+  LabelParams,
+  LabelResult,
+} from '../../shared/schemas';
+import type { ClassInfo } from '../../shared/domain';
+import { UserError } from '../../shared/errors';
+import {
+  addClass as addCatalogueClass,
+  assignLabel,
+  classById,
+  ClassError,
+  ensureClass,
+  findClass,
+  lastUndoableLabelOp,
+  listClasses as listCatalogueClasses,
+  mergeClasses as mergeCatalogueClasses,
+  renameClass as renameCatalogueClass,
+  resolveSpecimenRef,
+  SpecimenReferenceError,
+  undoLastLabelOp,
+  type UndoResult,
+} from '../catalogue';
+import type { ServiceContext } from './context';
+
+/** Labeling needs the catalogue only. */
+type LabelContext = Pick<ServiceContext, 'db'>;
+
+/** Sets (or with a null class clears) the label of specimens by id: one undoable operation. */
+export function assignLabels(ctx: LabelContext, params: LabelParams): LabelResult {
+  return assignLabel(ctx.db, params.specimenIds, params.classId) satisfies LabelResult;
+}
+
+/**
+ * Labels specimens named by sha256 prefix or path with a class named by the user (created when new). All or
+ * nothing: a typo in one reference must not half-apply a bulk relabel, so every bad one is reported at once.
+ */
+export function labelByReference(ctx: LabelContext, params: LabelByReferenceParams): LabelByReferenceResult {
+  const { db } = ctx;
+  const ids: number[] = [];
+  const problems: string[] = [];
+  for (const ref of params.refs) {
+    try {
+      ids.push(resolveSpecimenRef(db, ref));
+    } catch (err) {
+      if (err instanceof SpecimenReferenceError) problems.push(err.message);
+      else throw err;
+    }
+  }
+  if (problems.length) throw new UserError('not-found', problems.join('\n'));
+  // One transaction: a class created for this label disappears with it if the labeling fails.
+  const { opId, changed } = db.transaction(() => assignLabel(db, ids, ensureClass(db, params.className)))();
+  return { class: params.className, requested: ids.length, changed, opId } satisfies LabelByReferenceResult;
+}
+
+/** Reverts the newest label operation not yet undone; null when there is none. */
+export function undoLabels(ctx: LabelContext): UndoResult | null {
+  return undoLastLabelOp(ctx.db);
+}
+
+/** What undoLabels would revert now. */
+export function lastLabelOp(ctx: LabelContext): LabelOp | null {
+  return lastUndoableLabelOp(ctx.db);
+}
+
+export function listClasses(ctx: LabelContext): ClassInfo[] {
+  return listCatalogueClasses(ctx.db);
+}
+
+export function addClass(ctx: LabelContext, params: ClassAddParams): ClassInfo {
+  return addCatalogueClass(ctx.db, params.name);
+}
+
+/** Renames a class (a clash with another class is refused: merging is a separate, undoable act). */
+export function renameClass(ctx: LabelContext, params: ClassRenameParams): ClassInfo {
+  const cls = resolveClass(ctx, params.class);
+  renameCatalogueClass(ctx.db, cls.name, params.name);
+  return classById(ctx.db, cls.id);
+}
+
+/** Moves every specimen of one class into another as one undoable operation; the emptied class is hidden. */
+export function mergeClasses(ctx: LabelContext, params: ClassMergeParams): ClassMergeResult {
+  const from = resolveClass(ctx, params.from);
+  const into = resolveClass(ctx, params.into);
+  return mergeCatalogueClasses(ctx.db, from.name, into.name) satisfies ClassMergeResult;
+}
+
+/** An active class by id or name, or a ClassError naming what was asked for. */
+function resolveClass(ctx: LabelContext, ref: ClassRef): { id: number; name: string } {
+  if (typeof ref === 'number') return classById(ctx.db, ref);
+  const cls = findClass(ctx.db, ref);
+  if (!cls || cls.merged_into !== null) throw new ClassError(`no class named "${ref}"`);
+  return cls;
+}
