@@ -10,3 +10,4 @@ export * from './browse';
 export * from './models';
 export * from './runs';
 export * from './review';
+export * from './predictions';

@@ -77,3 +77,10 @@ export function putPrediction(db: Db, modelId: string, p: PredictionInput): void
        probabilities = excluded.probabilities, loss = excluded.loss, created_at = excluded.created_at`,
   ).run(modelId, p.specimenId, p.predictedClass, p.confidence, JSON.stringify(p.probabilities.map((x) => Math.round(x * 1e6) / 1e6)), p.loss, nowIso());
 }
+
+/** The model a request names (its id or a unique prefix), or a not-found error. */
+export function requireModel(db: Db, id: string): ModelRecord {
+  const model = getModel(db, id);
+  if (!model) throw new UserError('not-found', `no model "${id}" in this catalogue`);
+  return model;
+}

@@ -105,3 +105,26 @@ export function epochMetrics(db: Db, runId: number): EpochMetricsRecord[] {
     ).all(runId) as (Omit<EpochMetricsRecord, 'kept'> & { kept: number })[]
   ).map((r) => ({ ...r, kept: r.kept !== 0 }));
 }
+
+/** A run with what its summary needs besides the run itself: epochs recorded, and the newest model it produced. */
+export interface RunOverview extends TrainingRunRecord {
+  epochsDone: number;
+  modelId: string | null;
+}
+
+// One query for the whole list (the Training page lists every run): no per-run count and model look-ups.
+const RUN_OVERVIEW_SQL = `SELECT ${RUN_COLUMNS},
+  (SELECT COUNT(*) FROM epoch_metrics e WHERE e.run_id = r.id) AS epochsDone,
+  (SELECT m.id FROM models m WHERE m.run_id = r.id ORDER BY m.created_at DESC, m.rowid DESC LIMIT 1) AS modelId
+  FROM training_runs r`;
+
+type RunOverviewRow = RunRow & { epochsDone: number; modelId: string | null };
+
+export function listRunOverviews(db: Db): RunOverview[] {
+  return (stmt(db, `${RUN_OVERVIEW_SQL} ORDER BY r.id DESC`).all() as RunOverviewRow[]).map((r) => ({ ...toRun(r), epochsDone: r.epochsDone, modelId: r.modelId }));
+}
+
+export function getRunOverview(db: Db, id: number): RunOverview | undefined {
+  const row = stmt(db, `${RUN_OVERVIEW_SQL} WHERE r.id = ?`).get(id) as RunOverviewRow | undefined;
+  return row && { ...toRun(row), epochsDone: row.epochsDone, modelId: row.modelId };
+}

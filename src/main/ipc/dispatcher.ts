@@ -27,6 +27,7 @@ import {
   unpredictedCount,
   getRun,
   registerModel,
+  predictionCount,
   type SpecimenMetadataPatch,
 } from '../catalogue';
 import { catalogueReport } from '../jobs/classify/export';
@@ -35,9 +36,7 @@ import { assignSplit } from '../services/split';
 import { exportCsv } from '../services/export';
 import { RECIPE } from '../jobs/train/train';
 import { defaultWeightsPath } from '../jobs/train/weights';
-import { cacheDirForCatalogue, PreprocessCache } from '../images/preprocess';
-import { IDENTITY, writeNormalizedChw } from '../jobs/train/augment';
-import { ImageDecodeError } from '../images/decode';
+import { attentionMap } from '../services/attention';
 import { ModelFileError, readModelFile } from '../jobs/inference/model-file';
 import { OnnxClassifier } from '../jobs/inference/classifier';
 import { ModelMetadataError } from '../../shared/model-metadata';
@@ -180,14 +179,12 @@ function createHandlers({ session, jobs, events, host }: DispatcherDeps): Handle
       } finally {
         await classifier.close();
       }
-      const predictions = (d.prepare('SELECT COUNT(*) AS n FROM predictions WHERE model_id = ?').get(record.id) as { n: number }).n;
-      return { model: modelSummary(requireModel(d, record.id), predictions) };
+      return { model: modelSummary(requireModel(d, record.id), predictionCount(d, record.id)) };
     },
     'models.get': (r) => {
       const d = db();
       const model = requireModel(d, r.id);
-      const predictions = (d.prepare('SELECT COUNT(*) AS n FROM predictions WHERE model_id = ?').get(model.id) as { n: number }).n;
-      return { model: modelSummary(model, predictions), metadata: modelMetadata(model) };
+      return { model: modelSummary(model, predictionCount(d, model.id)), metadata: modelMetadata(model) };
     },
 
     'reports.get': (r) => {
@@ -222,42 +219,8 @@ function createHandlers({ session, jobs, events, host }: DispatcherDeps): Handle
       return reviewSpecimen(d, requireModel(d, r.modelId), r.specimenId, r.action);
     },
 
-    'attention.get': async (r) => {
-      const d = db();
-      const model = requireModel(d, r.modelId);
-      if (!modelMetadata(model)?.outputs.attention) throw new IpcError('conflict', `model ${model.id} (${model.name}) has no CBAM attention: only MA-ViT models have it`);
-      const specimen = getSpecimen(d, r.specimenId);
-      if (!specimen) throw new IpcError('not-found', `no specimen with id ${r.specimenId}`);
-      const classifier = await session.classifier(model);
-      const spec = classifier.preprocessing;
-      const size = spec.size;
-      let pixels: Uint8Array;
-      try {
-        // The same cache and preparation as training and evaluation: the map is over exactly what the model saw.
-        pixels = await new PreprocessCache(cacheDirForCatalogue(session.info()!.path), spec).get(specimen.sha256, specimen.path);
-      } catch (err) {
-        throw new IpcError('not-found', `cannot read the photo of specimen ${specimen.id}: ${err instanceof ImageDecodeError ? err.message : (err as Error).message}`);
-      }
-      const input = new Float32Array(3 * size * size);
-      writeNormalizedChw(pixels, size, IDENTITY, spec, input, 0);
-      const { probabilities, attention } = await classifier.run(input, 1);
-      if (!attention) throw new IpcError('conflict', `model ${model.id} returned no attention map`);
-      let best = 0;
-      for (let i = 1; i < probabilities.length; i++) if (probabilities[i]! > probabilities[best]!) best = i;
-      // preprocessImage: the short side is resized to floor(size / cropFraction), then size × size is cut from the centre.
-      const short = Math.min(specimen.width, specimen.height);
-      const side = (size * short) / Math.floor(size / spec.cropFraction);
-      const w = Math.max(1, specimen.width);
-      const h = Math.max(1, specimen.height);
-      return {
-        modelId: model.id,
-        size,
-        map: Array.from(attention, (v) => Math.round(v * 1000) / 1000),
-        crop: { left: (w - side) / 2 / w, top: (h - side) / 2 / h, width: side / w, height: side / h },
-        predictedClass: classifier.classes[best]!,
-        confidence: probabilities[best]!,
-      };
-    },
+    'attention.get': (r) =>
+      attentionMap({ db: db(), cataloguePath: session.info()!.path, openClassifier: (model) => session.classifier(model) }, r),
 
     'jobs.start': async (r) => ({ job: await jobs.start(r) }),
     'jobs.cancel': (r) => ({ cancelled: jobs.cancel(r.jobId) }),

@@ -2,31 +2,17 @@
 // shared/ipc JOB_KINDS. Thread-blocking work runs in workers the services start themselves: training in the
 // engine's worker (trainModel), inference in the classifier's worker (OnnxClassifier); what stays on this
 // thread is asynchronous (reading, decoding with sharp off-thread, small SQLite transactions).
-import fs from 'node:fs';
-import path from 'node:path';
 import { checkImport, runImport } from '../services/import';
 import { checkTrain, runTrain } from '../services/train';
-import { evaluateCatalogueSplit } from '../jobs/evaluate';
-import { classifyFolder } from '../jobs/classify/classify';
+import { runEvaluate } from '../services/evaluate';
+import { checkClassify, runClassify } from '../services/classify';
 import type { JobDefinitions } from '../jobs/manager';
 import type { CatalogueSession } from './session';
-import { IpcError } from './errors';
 import { requireModel } from './models';
 
-function requireFolder(folder: string): void {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(folder);
-  } catch {
-    throw new IpcError('not-found', `${path.resolve(folder)}: no such folder`);
-  }
-  if (!st.isDirectory()) throw new IpcError('invalid-request', `${path.resolve(folder)} is a file, not a folder`);
-}
-
-/** An output file's folder must exist (or be creatable below an existing one), and the path must not be a folder. */
-function checkOutputFile(file: string, what: string): void {
-  const resolved = path.resolve(file);
-  if (fs.existsSync(resolved) && fs.statSync(resolved).isDirectory()) throw new IpcError('invalid-request', `${what} ${resolved} is a folder; give a file name`);
+/** The app's way to a model: the catalogue's model id, opened once by the session's classifier cache. */
+function catalogueClassifier(session: CatalogueSession, modelId: string) {
+  return session.classifier(requireModel(session.requireDb(), modelId));
 }
 
 export function jobDefinitions(session: CatalogueSession): JobDefinitions {
@@ -58,48 +44,23 @@ export function jobDefinitions(session: CatalogueSession): JobDefinitions {
         requireModel(session.requireDb(), params.modelId);
       },
       async run(params, ctx) {
-        const db = session.requireDb();
-        const model = requireModel(db, params.modelId);
-        const classifier = await session.classifier(model);
+        const classifier = await catalogueClassifier(session, params.modelId);
         ctx.progress({ done: 0, total: 0 });
-        const r = await evaluateCatalogueSplit(db, cataloguePath(), classifier, params.split, {
-          signal: ctx.signal,
-          onProgress: (done, total) => ctx.progress({ done, total }),
-        });
-        return { modelId: model.id, split: params.split, report: r.report, unknownLabels: r.unknownLabels, errors: r.errors, cancelled: ctx.signal.aborted };
+        const r = await runEvaluate({ db: session.requireDb(), cataloguePath: cataloguePath(), classifier }, params, { signal: ctx.signal, onProgress: (p) => ctx.progress(p) });
+        // The contract's result: the CLI's extra counts (partial, scored, total) stay out of it.
+        return { modelId: r.modelId, split: r.split, report: r.report, unknownLabels: r.unknownLabels, errors: r.errors, cancelled: r.cancelled };
       },
     },
 
     classify: {
       check(params) {
-        const db = session.requireDb();
-        requireFolder(params.folder);
-        requireModel(db, params.modelId);
-        if (params.csv) checkOutputFile(params.csv, 'the CSV report');
-        if (params.sortInto && fs.existsSync(params.sortInto.dir) && !fs.statSync(params.sortInto.dir).isDirectory()) {
-          throw new IpcError('invalid-request', `${path.resolve(params.sortInto.dir)} is a file, not a folder to sort into`);
-        }
+        session.requireDb();
+        checkClassify(params);
+        requireModel(session.requireDb(), params.modelId);
       },
       async run(params, ctx) {
-        const db = session.requireDb();
-        const classifier = await session.classifier(requireModel(db, params.modelId));
-        const started = performance.now();
-        const summary = await classifyFolder({
-          folder: params.folder,
-          classifier,
-          ...(params.recordInCatalogue ? { db } : {}),
-          ...(params.csv ? { csv: params.csv } : {}),
-          ...(params.sortInto ? { sortInto: params.sortInto } : {}),
-          reviewBelow: params.reviewBelow,
-          batchSize: params.batchSize,
-          signal: ctx.signal,
-          onProgress: (p) => {
-            const seconds = (performance.now() - started) / 1000;
-            const rate = seconds > 0.5 && p.classified > 0 ? p.classified / seconds : null;
-            ctx.progress({ ...p, imagesPerSecond: rate, etaSeconds: rate ? Math.max(0, p.total - p.done) / rate : null });
-          },
-        });
-        return { ...summary, provider: classifier.provider };
+        const classifier = await catalogueClassifier(session, params.modelId);
+        return runClassify({ db: session.requireDb(), classifier }, params, { signal: ctx.signal, onProgress: (p) => ctx.progress(p) });
       },
     },
   };

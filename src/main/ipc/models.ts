@@ -5,15 +5,10 @@ import path from 'node:path';
 import { decodeModelMetadata, modelVariant, type ModelMetadata } from '../../shared/model-metadata';
 import { TrainParamsSchema, type EpochMetrics, type ModelSummary, type RunSummary, type TrainParams } from '../../shared/ipc';
 import { runFiles } from '../jobs/train/train';
-import { epochMetrics, getModel, listModels, listRuns, type Db, type ModelRecord, type TrainingRunRecord } from '../catalogue';
-import { IpcError } from './errors';
+import { epochMetrics, getRunOverview, listModels, listRunOverviews, predictionCounts, type Db, type ModelRecord, type RunOverview, type TrainingRunRecord } from '../catalogue';
 
-/** The model a request names (its id or a unique prefix), or a not-found error that says which exist. */
-export function requireModel(db: Db, id: string): ModelRecord {
-  const model = getModel(db, id);
-  if (!model) throw new IpcError('not-found', `no model "${id}" in this catalogue`);
-  return model;
-}
+// The catalogue's lookup, a not-found user error when the id names no model; re-exported for the handlers.
+export { requireModel } from '../catalogue';
 
 export function modelMetadata(model: ModelRecord): ModelMetadata | null {
   try {
@@ -25,9 +20,7 @@ export function modelMetadata(model: ModelRecord): ModelMetadata | null {
 }
 
 export function modelSummaries(db: Db): ModelSummary[] {
-  const counts = new Map(
-    (db.prepare('SELECT model_id AS id, COUNT(*) AS n FROM predictions GROUP BY model_id').all() as { id: string; n: number }[]).map((r) => [r.id, r.n]),
-  );
+  const counts = predictionCounts(db);
   return listModels(db).map((m) => modelSummary(m, counts.get(m.id) ?? 0));
 }
 
@@ -83,9 +76,13 @@ export function runSettings(run: TrainingRunRecord): { settings: TrainParams; pr
   return { settings: null, problem: `run ${run.id} was started with settings this Orelab cannot repeat (${issue.path.join('.')}: ${issue.message})` };
 }
 
+/** A run in the contract's shape (one query for its epoch count and newest model). */
 export function runSummary(db: Db, run: TrainingRunRecord): RunSummary {
-  const epochs = (db.prepare('SELECT COUNT(*) AS n FROM epoch_metrics WHERE run_id = ?').get(run.id) as { n: number }).n;
-  const model = db.prepare('SELECT id FROM models WHERE run_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(run.id) as { id: string } | undefined;
+  return summaryOf(getRunOverview(db, run.id) ?? { ...run, epochsDone: 0, modelId: null });
+}
+
+/** A run in the contract's shape, from the catalogue's overview (the run, its epoch count and newest model). */
+function summaryOf(run: RunOverview): RunSummary {
   const status = run.status;
   const settings = runSettings(run);
   return {
@@ -101,16 +98,16 @@ export function runSummary(db: Db, run: TrainingRunRecord): RunSummary {
     bestEpoch: run.bestEpoch,
     bestValAccuracy: run.bestValAccuracy,
     error: run.error,
-    epochsDone: epochs,
+    epochsDone: run.epochsDone,
     settings: settings.settings,
     settingsProblem: settings.problem,
     resumable: settings.settings !== null && status !== 'completed' && fs.existsSync(runFiles(run.outDir).checkpoint),
-    modelId: model?.id ?? null,
+    modelId: run.modelId,
   };
 }
 
 export function runSummaries(db: Db): RunSummary[] {
-  return listRuns(db).map((r) => runSummary(db, r));
+  return listRunOverviews(db).map(summaryOf);
 }
 
 export function runEpochs(db: Db, runId: number): EpochMetrics[] {

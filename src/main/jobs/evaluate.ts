@@ -1,10 +1,10 @@
 import type { InputError, Split } from '../../shared/domain';
 import { classificationReport, type ClassificationReport } from '../../shared/metrics';
-import { putPrediction, registerModel, type Db } from '../catalogue';
+import { labeledSplitSpecimens, putPrediction, registerModel, type Db } from '../catalogue';
 import { PreprocessCache, cacheDirForCatalogue } from '../images/preprocess';
 import { BatchSource, prefetched, warmCache, type Batch, type DataItem } from './train/data';
 import { topK } from './classify/report';
-import type { BatchClassifier } from './classify/classify';
+import type { BatchClassifier } from './batch-classifier';
 
 export interface SplitEvaluation {
   report: ClassificationReport;
@@ -34,12 +34,7 @@ export async function evaluateCatalogueSplit(
   options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<SplitEvaluation> {
   const index = new Map(classifier.classes.map((c, i) => [c.toLowerCase(), i]));
-  const rows = db
-    .prepare(
-      `SELECT s.id, s.sha256, s.path, c.name AS class FROM specimens s JOIN classes c ON c.id = s.label_class_id
-        WHERE s.split = ? ORDER BY s.id`,
-    )
-    .all(split) as { id: number; sha256: string; path: string; class: string }[];
+  const rows = labeledSplitSpecimens(db, split);
   const items: DataItem[] = [];
   let unknownLabels = 0;
   for (const r of rows) {

@@ -17,6 +17,7 @@ export const ClassifyParamsSchema = z
     recordInCatalogue: z.boolean().default(true),
   })
   .strict();
+export type ClassifyParams = z.output<typeof ClassifyParamsSchema>;
 export const ClassifyProgressSchema = z.object({
   done: Count,
   total: Count,

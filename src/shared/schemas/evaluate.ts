@@ -5,6 +5,7 @@ import { ClassificationReportSchema } from './predictions';
 import { SplitSchema } from './splits';
 
 export const EvaluateParamsSchema = z.object({ modelId: ModelId, split: SplitSchema }).strict();
+export type EvaluateParams = z.output<typeof EvaluateParamsSchema>;
 export const EvaluateProgressSchema = z.object({ done: Count, total: Count });
 export const EvaluateResultSchema = z.object({
   modelId: z.string(),

@@ -1,12 +1,16 @@
-import fs from 'node:fs';
-import { classifyFolder, type ClassifySummary } from '../../jobs/classify/classify';
-import { OnnxClassifier } from '../../jobs/inference/classifier';
-import { ModelFileError } from '../../jobs/inference/model-file';
-import { ModelMetadataError } from '../../../shared/model-metadata';
+import { ClassifyParamsSchema, type ClassifyParams } from '../../../shared/schemas';
 import { resolveCataloguePath, openDatabase, type Db } from '../../catalogue';
-import { boolOpt, choiceOpt, CliError, JSON_OPTION, numberOpt, stringOpt, UsageError, writeJson, type Command } from '../command';
+import { checkClassify, openModelFile, runClassify, type ClassifyResultInfo } from '../../services/classify';
+import { boolOpt, choiceOpt, JSON_OPTION, parseFlags, stringOpt, UsageError, writeJson, type Command, type FlagBinding } from '../command';
 import { ProgressBar } from '../progress';
 import { formatTable } from '../table';
+
+/** The command line's names for the ClassifyParams fields it takes; the folder, the model and the catalogue come otherwise. */
+const FLAGS: { [K in 'csv' | 'reviewBelow' | 'batchSize']-?: FlagBinding } = {
+  csv: { flag: 'csv', kind: 'text' },
+  reviewBelow: { flag: 'review-below', kind: 'number' },
+  batchSize: { flag: 'batch', kind: 'number' },
+};
 
 export const classifyCommand: Command = {
   name: 'classify',
@@ -35,44 +39,35 @@ export const classifyCommand: Command = {
     const move = boolOpt(args, 'move');
     if (sortInto && copy === move) throw new UsageError('--sort-into needs exactly one of --copy or --move');
     if (!sortInto && (copy || move)) throw new UsageError('--copy and --move only apply with --sort-into DIR');
-    const reviewBelow = numberOpt(args, 'review-below', 0, { min: 0, max: 1 });
-    const batch = numberOpt(args, 'batch', 8, { integer: true, min: 1, max: 256 });
-    const device = choiceOpt(args, 'device', ['auto', 'cpu', 'cuda'] as const, 'auto');
-    if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new CliError(`${folder}: no such folder`);
-
-    let classifier: OnnxClassifier;
-    try {
-      classifier = await OnnxClassifier.open(modelPath, { providers: device === 'auto' ? ['cuda', 'cpu'] : [device], maxBatch: batch });
-    } catch (err) {
-      if (err instanceof ModelFileError || err instanceof ModelMetadataError) throw new CliError(err.message);
-      throw new CliError(`${modelPath}: cannot load the model: ${(err as Error).message}`);
-    }
     const dbPath = stringOpt(args, 'db');
-    let db: Db | undefined;
+    // The model id is known once the file is open: until then the same schema checks every other field.
+    const given = parseFlags(ClassifyParamsSchema.omit({ modelId: true }), args, FLAGS, {
+      folder,
+      sortInto: sortInto ? { dir: sortInto, mode: move ? 'move' : 'copy' } : null,
+      recordInCatalogue: dbPath !== undefined,
+    });
+    const device = choiceOpt(args, 'device', ['auto', 'cpu', 'cuda'] as const, 'auto');
+    // Before the model is loaded: a mistyped folder should not wait for ONNX Runtime.
+    checkClassify(given);
+
+    const classifier = await openModelFile(modelPath, { device, maxBatch: given.batchSize });
+    const params: ClassifyParams = { ...given, modelId: classifier.modelId };
+    let db: Db | null = null;
     try {
-      if (dbPath) {
-        db = openDatabase(resolveCataloguePath(dbPath));
-      }
+      if (dbPath) db = openDatabase(resolveCataloguePath(dbPath));
       if (!boolOpt(args, 'json')) {
         const skipped = classifier.skippedProviders.map((s) => `${s.provider}: ${s.reason}`).join('; ');
         io.stderr.write(`model ${classifier.modelId} (${classifier.classes.length} classes) on ${classifier.provider}${skipped ? ` (${skipped})` : ''}\n`);
       }
       const bar = new ProgressBar(io.stderr, 'classify');
-      const summary = await classifyFolder({
-        folder,
-        classifier,
-        ...(db ? { db } : {}),
-        ...(stringOpt(args, 'csv') ? { csv: stringOpt(args, 'csv')! } : {}),
-        ...(sortInto ? { sortInto: { dir: sortInto, mode: move ? 'move' : 'copy' } } : {}),
-        reviewBelow,
-        batchSize: batch,
+      const result = await runClassify({ db, classifier }, params, {
         signal: io.signal,
         onProgress: (p) => bar.update(p.done, p.total, `review ${p.review} err ${p.errors}`),
       });
       bar.done();
-      if (boolOpt(args, 'json')) writeJson(io, { ...summary, provider: classifier.provider, accuracy: summary.report?.accuracy ?? null });
-      else printSummary(io.stdout, summary);
-      return summary.classified + summary.resumed === 0 && summary.errors.length > 0 ? 1 : 0;
+      if (boolOpt(args, 'json')) writeJson(io, { ...result, accuracy: result.report?.accuracy ?? null });
+      else printSummary(io.stdout, result);
+      return result.classified + result.resumed === 0 && result.errors.length > 0 ? 1 : 0;
     } finally {
       db?.close();
       await classifier.close();
@@ -80,7 +75,7 @@ export const classifyCommand: Command = {
   },
 };
 
-function printSummary(out: NodeJS.WritableStream, s: ClassifySummary): void {
+function printSummary(out: NodeJS.WritableStream, s: ClassifyResultInfo): void {
   out.write(`${s.cancelled ? 'Stopped' : 'Classified'} ${s.folder}: ${s.classified} classified, ${s.resumed} done earlier, ${s.errors.length} failed, ${s.review} for review\n`);
   out.write(`  predicted: ${Object.entries(s.predicted).map(([c, n]) => `${c} ${n}`).join(', ')}\n`);
   if (s.report) {

@@ -1,14 +1,11 @@
-import fs from 'node:fs';
 import { SPLITS, type Split } from '../../../shared/domain';
 import type { ClassificationReport } from '../../../shared/metrics';
-import { classifyFolder } from '../../jobs/classify/classify';
-import { evaluateCatalogueSplit } from '../../jobs/evaluate';
-import { OnnxClassifier } from '../../jobs/inference/classifier';
-import { ModelFileError } from '../../jobs/inference/model-file';
+import { ClassifyParamsSchema, EvaluateParamsSchema } from '../../../shared/schemas';
 import { writeCsvFile } from '../../jobs/classify/csv';
 import { confusionHeader, confusionRows, METRICS_HEADER, metricsRows, reportFiles } from '../../jobs/classify/report';
-import { ModelMetadataError } from '../../../shared/model-metadata';
 import { openDatabase, resolveCataloguePath, type Db } from '../../catalogue';
+import { checkFolder, openModelFile, runClassify } from '../../services/classify';
+import { runEvaluate } from '../../services/evaluate';
 import { boolOpt, choiceOpt, CliError, JSON_OPTION, stringOpt, UsageError, writeJson, type Command } from '../command';
 import { ProgressBar } from '../progress';
 import { formatTable } from '../table';
@@ -29,15 +26,9 @@ export const evalCommand: Command = {
     if (folder && split) throw new UsageError('give a labeled folder or --split, not both');
     if (split && !SPLITS.includes(split)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}`);
     if (split && !dbPath) throw new UsageError('--split needs --db F');
-    if (folder && (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory())) throw new CliError(`${folder}: no such folder`);
+    if (folder) checkFolder(folder);
     const device = choiceOpt(args, 'device', ['auto', 'cpu', 'cuda'] as const, 'auto');
-    let classifier: OnnxClassifier;
-    try {
-      classifier = await OnnxClassifier.open(modelPath, { providers: device === 'auto' ? ['cuda', 'cpu'] : [device] });
-    } catch (err) {
-      if (err instanceof ModelFileError || err instanceof ModelMetadataError) throw new CliError(err.message);
-      throw new CliError(`${modelPath}: cannot load the model: ${(err as Error).message}`);
-    }
+    const classifier = await openModelFile(modelPath, { device });
     let db: Db | undefined;
     const bar = new ProgressBar(io.stderr, 'eval');
     try {
@@ -48,7 +39,11 @@ export const evalCommand: Command = {
       let partial: string | null = null;
       const csv = stringOpt(args, 'csv');
       if (split) {
-        const result = await evaluateCatalogueSplit(db!, resolveCataloguePath(dbPath), classifier, split, { signal: io.signal, onProgress: (d, t) => bar.update(d, t) });
+        const params = EvaluateParamsSchema.parse({ modelId: classifier.modelId, split });
+        const result = await runEvaluate({ db: db!, cataloguePath: resolveCataloguePath(dbPath), classifier }, params, {
+          signal: io.signal,
+          onProgress: (p) => bar.update(p.done, p.total),
+        });
         report = result.report;
         notes = { split, unscored_labels: result.unknownLabels, errors: result.errors };
         if (result.partial) partial = `${result.scored} of the ${result.total} photos of the ${split} split`;
@@ -60,14 +55,15 @@ export const evalCommand: Command = {
           notes.files = { metrics: files.metrics, confusion: files.confusion };
         }
       } else {
-        const summary = await classifyFolder({
+        // Scoring a labeled folder is classifying it: the same service as `orelab classify`, batches as large as the model takes.
+        const params = ClassifyParamsSchema.parse({
           folder: folder!,
-          classifier,
-          ...(db ? { db } : {}),
-          ...(csv ? { csv } : {}),
-          signal: io.signal,
-          onProgress: (p) => bar.update(p.done, p.total),
+          modelId: classifier.modelId,
+          csv: csv ?? null,
+          batchSize: Math.min(classifier.maxBatch, 256),
+          recordInCatalogue: db !== undefined,
         });
+        const summary = await runClassify({ db: db ?? null, classifier }, params, { signal: io.signal, onProgress: (p) => bar.update(p.done, p.total) });
         if (!summary.report && summary.cancelled) throw new CliError('interrupted before any labeled photo was scored: no metrics', 130);
         if (!summary.report) throw new CliError(`${folder}: no photos in folders named after the model's classes (${classifier.classes.join(', ')})`);
         report = summary.report;

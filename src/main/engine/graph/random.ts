@@ -1,18 +1,18 @@
 // Seeded pseudo-random numbers (mulberry32 + Box-Muller): deterministic initialisation and test data.
+// The uniform stream is base's mulberry32, the same generator the trainer's augmentation uses.
+import { mulberry32 } from '../../base/random';
+
 export class Rng {
-  private state: number;
+  private readonly uniform01: () => number;
   private spare: number | null = null;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.uniform01 = mulberry32(seed);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.uniform01();
   }
 
   uniform(lo: number, hi: number): number {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { InputError } from '../../../shared/domain';
 import type { Db } from '../../catalogue';
-import { findSpecimenBySha, putPrediction } from '../../catalogue';
+import { findSpecimenBySha, putPrediction, specimenLabelName } from '../../catalogue';
 import { decodeImage } from '../../images/decode';
 import { insertImportedSpecimen } from '../import';
 import { topK } from './report';
@@ -33,7 +33,6 @@ export async function recordPredictions(db: Db, modelId: string, classes: readon
       }
     }),
   );
-  const labelOf = db.prepare('SELECT c.name FROM specimens s JOIN classes c ON c.id = s.label_class_id WHERE s.id = ?');
   db.transaction(() => {
     batch.forEach((r, i) => {
       let specimen = findSpecimenBySha(db, r.sha256)?.id;
@@ -43,7 +42,7 @@ export async function recordPredictions(db: Db, modelId: string, classes: readon
         specimen = insertImportedSpecimen(db, { path: r.path, sha256: r.sha256, size: r.bytes.length, mtimeMs: fresh.mtimeMs, decoded: fresh.image });
       }
       const best = topK(r.probabilities, 1)[0]!;
-      const label = ((labelOf.get(specimen) as { name: string } | undefined)?.name ?? r.label ?? undefined)?.toLowerCase();
+      const label = (specimenLabelName(db, specimen) ?? r.label ?? undefined)?.toLowerCase();
       const truth = label === undefined ? -1 : classes.findIndex((c) => c.toLowerCase() === label);
       putPrediction(db, modelId, {
         specimenId: specimen,

@@ -3,11 +3,11 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import type { InputError } from '../../../shared/domain';
 import { classificationReport, type ClassificationReport } from '../../../shared/metrics';
-import { registerModel, type Db, type ModelRecord } from '../../catalogue';
+import { predictedProbabilitiesBySha, registerModel, type Db } from '../../catalogue';
+import type { BatchClassifier } from '../batch-classifier';
 import { countImages, describeFsError, scanFolder } from '../../images/scan';
 import { ImageDecodeError } from '../../images/decode';
-import { preprocessImage, type PreprocessSpec } from '../../images/preprocess';
-import { IDENTITY, writeNormalizedChw } from '../train/augment';
+import { IDENTITY, preprocessImage, writeNormalizedChw, type PreprocessSpec } from '../../images/preprocess';
 import { MAX_FILE_BYTES } from '../import';
 import { writeFileAtomicSync } from '../../base/atomic-write';
 import { UserError } from '../../../shared/errors';
@@ -28,20 +28,8 @@ import {
 } from './report';
 import { recordPredictions } from './catalogue-records';
 
-/** What the classify job needs from a model: its classes and input, and batched probabilities. */
-export interface BatchClassifier {
-  readonly modelId: string;
-  readonly classes: readonly string[];
-  readonly preprocessing: PreprocessSpec;
-  /** Largest batch one call accepts. */
-  readonly maxBatch: number;
-  /** Calls that can run at once (e.g. one per inference worker); default 1. */
-  readonly concurrency?: number;
-  /** `images` holds `count` images [3, S, S]; returns count × C probabilities. */
-  classify(images: Float32Array, count: number): Promise<Float32Array>;
-  /** How the model is recorded in a catalogue that receives its predictions. */
-  catalogueRecord(): Omit<ModelRecord, 'createdAt'>;
-}
+// The interface lives beside the jobs (inference implements it); re-exported for this job's callers.
+export type { BatchClassifier } from '../batch-classifier';
 
 export const REVIEW_FOLDER = '_review';
 
@@ -155,10 +143,9 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
   if (files) openPredictionsCsv(files, classes, classifier.modelId, csvRows, known);
   if (options.db) {
     registerModel(options.db, classifier.catalogueRecord());
-    const rows = options.db
-      .prepare('SELECT s.sha256, p.probabilities FROM predictions p JOIN specimens s ON s.id = p.specimen_id WHERE p.model_id = ?')
-      .all(classifier.modelId) as { sha256: string; probabilities: string }[];
-    for (const r of rows) if (!known.has(r.sha256)) known.set(r.sha256, { probabilities: JSON.parse(r.probabilities) as number[], earlier: true });
+    for (const [sha256, probabilities] of predictedProbabilitiesBySha(options.db, classifier.modelId)) {
+      if (!known.has(sha256)) known.set(sha256, { probabilities, earlier: true });
+    }
   }
   if (sortRoot) await removePartialCopies(sortRoot);
   const csvOut: fs.WriteStream | null = files ? fs.createWriteStream(files.predictions, { flags: 'a' }) : null;

@@ -6,7 +6,7 @@ import { encodeModelMetadata, modelVariant } from '../../../shared/model-metadat
 import { AUGREG_PREPROCESS, type PreprocessSpec } from '../../images/preprocess';
 import { cudaUnavailableReason, type ExecutionProvider } from '../../engine/runtime/session';
 import { startWorker } from '../../base/worker-entry';
-import type { BatchClassifier } from '../classify/classify';
+import type { BatchClassifier } from '../batch-classifier';
 import { ModelFileError, readModelFile, type ModelFile } from './model-file';
 import type { FromInferenceWorker, ToInferenceWorker } from './protocol';
 

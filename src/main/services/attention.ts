@@ -1,0 +1,64 @@
+// Use case: the CBAM spatial attention of an MA-ViT model over a specimen's photo, for the specimen page
+// (`attention.get`). The shell opens the model its own way (the app's classifier cache) and the map is
+// computed over exactly what the model saw: the same pixel cache and preparation as training and evaluation.
+import type { ParsedRequestOf, ResponseOf } from '../../shared/ipc';
+import { UserError } from '../../shared/errors';
+import { decodeModelMetadata } from '../../shared/model-metadata';
+import { getSpecimen, requireModel, type ModelRecord } from '../catalogue';
+import { ImageDecodeError } from '../images/decode';
+import { cacheDirForCatalogue, IDENTITY, PreprocessCache, writeNormalizedChw } from '../images/preprocess';
+import type { OnnxClassifier } from '../jobs/inference/classifier';
+import type { ServiceContext } from './context';
+
+export type AttentionParams = ParsedRequestOf<'attention.get'>;
+export type AttentionMap = ResponseOf<'attention.get'>;
+
+/** A model that can run one input and return its attention output (the inference classifier). */
+export type AttentionRunner = Pick<OnnxClassifier, 'classes' | 'preprocessing' | 'run'>;
+
+function hasAttentionOutput(model: ModelRecord): boolean {
+  try {
+    return Boolean(decodeModelMetadata(model.metadata, model.path).outputs.attention);
+  } catch {
+    // Metadata an older Orelab recorded, or damaged: no attention output can be relied on.
+    return false;
+  }
+}
+
+export async function attentionMap(
+  ctx: ServiceContext & { openClassifier: (model: ModelRecord) => Promise<AttentionRunner> },
+  params: AttentionParams,
+): Promise<AttentionMap> {
+  const model = requireModel(ctx.db, params.modelId);
+  if (!hasAttentionOutput(model)) throw new UserError('conflict', `model ${model.id} (${model.name}) has no CBAM attention: only MA-ViT models have it`);
+  const specimen = getSpecimen(ctx.db, params.specimenId);
+  if (!specimen) throw new UserError('not-found', `no specimen with id ${params.specimenId}`);
+  const classifier = await ctx.openClassifier(model);
+  const spec = classifier.preprocessing;
+  const size = spec.size;
+  let pixels: Uint8Array;
+  try {
+    pixels = await new PreprocessCache(cacheDirForCatalogue(ctx.cataloguePath), spec).get(specimen.sha256, specimen.path);
+  } catch (err) {
+    throw new UserError('not-found', `cannot read the photo of specimen ${specimen.id}: ${err instanceof ImageDecodeError ? err.message : (err as Error).message}`);
+  }
+  const input = new Float32Array(3 * size * size);
+  writeNormalizedChw(pixels, size, IDENTITY, spec, input, 0);
+  const { probabilities, attention } = await classifier.run(input, 1);
+  if (!attention) throw new UserError('conflict', `model ${model.id} returned no attention map`);
+  let best = 0;
+  for (let i = 1; i < probabilities.length; i++) if (probabilities[i]! > probabilities[best]!) best = i;
+  // preprocessImage: the short side is resized to floor(size / cropFraction), then size × size is cut from the centre.
+  const short = Math.min(specimen.width, specimen.height);
+  const side = (size * short) / Math.floor(size / spec.cropFraction);
+  const w = Math.max(1, specimen.width);
+  const h = Math.max(1, specimen.height);
+  return {
+    modelId: model.id,
+    size,
+    map: Array.from(attention, (v) => Math.round(v * 1000) / 1000),
+    crop: { left: (w - side) / 2 / w, top: (h - side) / 2 / h, width: side / w, height: side / h },
+    predictedClass: classifier.classes[best]!,
+    confidence: probabilities[best]!,
+  };
+}
