@@ -82,3 +82,29 @@ test('tests may import anything', async () => {
   const text = "import { CONTENT_SECURITY_POLICY } from '../src/main/app/security';\nimport { startHarness } from '../src/main/ipc/harness-server';\nexport const probe = [CONTENT_SECURITY_POLICY, startHarness];\n";
   assert.deepEqual(await restrictedImports('test/__lint_probe__.ts', text), []);
 });
+
+/** The no-restricted-syntax messages for `text` linted as if it were the file at `file` (relative to the repo). */
+async function restrictedSyntax(file: string, text: string): Promise<string[]> {
+  const [result] = await eslint.lintText(text, { filePath: path.join(REPO_ROOT, file) });
+  assert.ok(result, 'ESLint returned no result');
+  const other = result.messages.filter((m) => m.ruleId !== 'no-restricted-syntax');
+  assert.deepEqual(other, [], `the probe ${file} should break no other rule`);
+  return result.messages.map((m) => m.message);
+}
+
+test('SQL only in src/main/catalogue: a .prepare( call or an import of stmt elsewhere in src/main fails lint', async () => {
+  const prepare = "import type { Db } from '../catalogue';\nexport const probe = (db: Db) => db.prepare('SELECT 1').get();\n";
+  const importsStmt = "import { stmt } from '../catalogue';\nexport const probe = stmt;\n";
+  for (const file of ['src/main/services/__lint_probe__.ts', 'src/main/ipc/__lint_probe__.ts', 'src/main/cli/__lint_probe__.ts']) {
+    for (const text of [prepare, importsStmt]) {
+      const messages = await restrictedSyntax(file, text);
+      assert.equal(messages.length, 1, `${file}: ${JSON.stringify(messages)}`);
+      assert.match(messages[0]!, /SQL belongs in src\/main\/catalogue/);
+    }
+  }
+  const deep = await restrictedSyntax('src/main/jobs/train/__lint_probe__.ts', "import { stmt, type Db } from '../../catalogue';\nexport const probe = (db: Db) => [stmt, db.prepare('SELECT 1')];\n");
+  assert.equal(deep.length, 2, JSON.stringify(deep));
+  // The catalogue itself prepares statements; tests may too.
+  assert.deepEqual(await restrictedSyntax('src/main/catalogue/__lint_probe__.ts', "import { stmt, type Db } from './open';\nexport const probe = (db: Db) => [stmt, db.prepare('SELECT 1')];\n"), []);
+  assert.deepEqual(await restrictedSyntax('test/__lint_probe__.ts', prepare.replace('../catalogue', '../src/main/catalogue')), []);
+});
