@@ -1,6 +1,4 @@
-import type { ModelDefinition, ParamValues } from '../../engine/models/model';
-import { paramCount } from '../../engine/models/model';
-import { exportInferenceModel, forwardNames } from '../../engine/export/forward';
+import { exportInferenceModel, forwardNames, paramCount, type ModelDefinition, type ParamValues } from '../../engine';
 import type { PreprocessSpec } from '../../images/preprocess';
 import { encodeModelMetadata, MODEL_FORMAT, type ModelMetadata } from '../../../shared/model-metadata';
 import type { VariantId } from '../../../shared/training-options';

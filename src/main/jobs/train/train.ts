@@ -16,18 +16,29 @@ import {
   type Db,
   type EpochMetricsRecord,
 } from '../../catalogue';
-import { defineModel, type ModelConfig } from '../../engine/models/mavit';
-import { DEFAULT_CBAM, type CbamGate } from '../../engine/models/cbam';
-import { vitConfig, type VitConfig, type VitPreset } from '../../engine/models/vit';
-import type { ModelDefinition, ParamValues } from '../../engine/models/model';
-import { TrainingEngine, EngineCancelledError } from '../../engine/runtime/engine';
-import type { ExecutionProvider } from '../../engine/runtime/session';
-import { loadCheckpoint, saveCheckpoint } from '../../engine/runtime/checkpoint';
-import { cosineLrs, type CosineSchedule } from '../../engine/optim/schedule';
-import { readSafetensors } from '../../engine/pretrained/safetensors';
-import { readNpz } from '../../engine/pretrained/npz';
-import { toTimmVit } from '../../engine/pretrained/vit-names';
-import { fitPretrained } from '../../engine/pretrained/fit';
+// The engine's public API (src/main/engine/index.ts), not its internals.
+import {
+  cosineLrs,
+  defineModel,
+  DEFAULT_CBAM,
+  EngineCancelledError,
+  fitPretrained,
+  loadCheckpoint,
+  readNpz,
+  readSafetensors,
+  saveCheckpoint,
+  toTimmVit,
+  TrainingEngine,
+  vitConfig,
+  type CbamGate,
+  type CosineSchedule,
+  type ExecutionProvider,
+  type ModelConfig,
+  type ModelDefinition,
+  type ParamValues,
+  type VitConfig,
+  type VitPreset,
+} from '../../engine';
 import { AUGREG_PREPROCESS, PreprocessCache, cacheDirForCatalogue, type PreprocessSpec } from '../../images/preprocess';
 import { mixSeed, mulberry32 } from './augment';
 import { BatchSource, prefetched, warmCache, type Batch, type DataItem } from './data';
