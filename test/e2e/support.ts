@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser as Chromium, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../helpers/fs';
 
 export const SCREENSHOTS = path.join(REPO_ROOT, 'e2e-screenshots');
@@ -26,9 +26,13 @@ export interface RunningHarness {
   stop(): Promise<void>;
 }
 
-/** Starts the built harness on a free port over `dbPath` (created if missing); resolves once it listens. */
-export async function startHarness(dbPath?: string): Promise<RunningHarness> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orelab-e2e-'));
+/**
+ * Starts the built harness on a free port over `dbPath` (created if missing); resolves once it listens.
+ * `dir` is the harness's folder (made if missing, removed by stop()); by default a fresh temp folder.
+ */
+export async function startHarness(dbPath?: string, options: { dir?: string } = {}): Promise<RunningHarness> {
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'orelab-e2e-'));
+  fs.mkdirSync(dir, { recursive: true });
   const db = dbPath ?? path.join(dir, 'catalogue.sqlite');
   const entry = path.join(REPO_ROOT, 'dist/main/harness.js');
   if (!fs.existsSync(entry) || !fs.existsSync(path.join(REPO_ROOT, 'dist/renderer/index.html'))) {
@@ -70,25 +74,55 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const DEFAULT_VIEWPORT = { width: 1400, height: 880 };
+
 /** Opens `url` in a fresh profile; give it the harness's token URL (RunningHarness.url), which signs the browser in. */
-export async function openBrowser(url: string, viewport = { width: 1400, height: 880 }): Promise<Browser> {
+export async function openBrowser(url: string, viewport = DEFAULT_VIEWPORT): Promise<Browser> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'orelab-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, viewport, args: CHROMIUM_ARGS });
   const page = context.pages()[0] ?? (await context.newPage());
+  const watched = await watch(context, page);
+  await page.goto(url);
+  return {
+    ...watched,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * One Chromium for many flows: each flow opens its own context in it (openContext), which has its own cookies
+ * and storage, so a flow sees only its own harness, at a fraction of the cost of a new browser.
+ */
+export function launchChromium(): Promise<Chromium> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * A fresh context of `chromium` (no cookies or storage from any other flow) with its page watched for problems;
+ * open the harness's token URL in it with `browser.page.goto(harness.url)`. It does not need the harness yet,
+ * so it can be made while the harness starts.
+ */
+export async function openContext(chromiumBrowser: Chromium, viewport = DEFAULT_VIEWPORT): Promise<Browser> {
+  const context = await chromiumBrowser.newContext({ viewport });
+  const page = await context.newPage();
+  return { ...(await watch(context, page)), close: () => context.close() };
+}
+
+/** Collects the page's problems: console errors, page errors, CSP violations, failed requests. */
+async function watch(context: BrowserContext, page: Page): Promise<Omit<Browser, 'close'>> {
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`console: ${m.text()}`);
@@ -108,16 +142,7 @@ export async function openBrowser(url: string, viewport = { width: 1400, height:
   await context.addInitScript(
     "window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));",
   );
-  await page.goto(url);
-  return {
-    context,
-    page,
-    problems,
-    async close() {
-      await context.close();
-      fs.rmSync(profile, { recursive: true, force: true });
-    },
-  };
+  return { context, page, problems };
 }
 
 export async function cspViolations(page: Page): Promise<string[]> {

@@ -1,0 +1,139 @@
+// Labeling (keys, bulk selections, undo, classes) and Rebalancing (weights, splits), each flow on its own
+// freshly imported minerals7 catalogue (fixtures.ts). Screenshots go to e2e-screenshots/.
+import assert from 'node:assert/strict';
+import { flow, flows, paletteCount, resultCount } from './fixtures';
+import { screenshot } from './support';
+
+flows('Labeling and Rebalancing', () => {
+  flow('labeling: one by a digit key, several by shift+arrows and ctrl+click, undo with z', { imported: true }, async ({ page, readDb }) => {
+    await page.getByRole('link', { name: 'Labeling' }).click();
+    await page.locator('#labeling-filter-class').selectOption({ label: 'biotite (58)' });
+    await resultCount(page).filter({ hasText: '58 specimens' }).waitFor();
+    const palette = page.locator('.palette-item kbd');
+    assert.deepEqual((await palette.allTextContents()).slice(0, 7), ['1', '2', '3', '4', '5', '6', '7']);
+
+    // One specimen: click it, press 7 (quartz). It leaves the biotite list and the next one takes its place.
+    const first = await page.locator('.cell[data-index="0"]').getAttribute('data-specimen-id');
+    await page.locator('.cell[data-index="0"]').click();
+    await page.keyboard.press('7');
+    await paletteCount(page, 'quartz').filter({ hasText: '120' }).waitFor();
+    await paletteCount(page, 'biotite').filter({ hasText: '57' }).waitFor();
+    await resultCount(page).filter({ hasText: '57 specimens' }).waitFor();
+    assert.notEqual(await page.locator('.cell[data-index="0"]').getAttribute('data-specimen-id'), first);
+
+    // Several: shift+arrows extend the selection from the cursor; 5 labels all three muscovite.
+    await page.locator('.cell[data-index="0"]').click();
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.locator('.selection-count', { hasText: '3 specimens selected' }).waitFor();
+    assert.equal(await page.locator('.cell.selected').count(), 3);
+    await screenshot(page, '04-labeling-selection');
+    await page.keyboard.press('5');
+    await paletteCount(page, 'muscovite').filter({ hasText: '68' }).waitFor();
+    await paletteCount(page, 'biotite').filter({ hasText: '54' }).waitFor();
+
+    // z undoes the bulk label: all three are biotite again.
+    await page.keyboard.press('z');
+    await paletteCount(page, 'biotite').filter({ hasText: '57' }).waitFor();
+    await paletteCount(page, 'muscovite').filter({ hasText: '65' }).waitFor();
+    await page.locator('.undo-what', { hasText: 'label 1 as quartz' }).waitFor();
+
+    // Ctrl+click picks specimens that are not next to each other.
+    await page.locator('.cell[data-index="1"]').click();
+    await page.locator('.cell[data-index="4"]').click({ modifiers: ['Control'] });
+    await page.locator('.selection-count', { hasText: '2 specimens selected' }).waitFor();
+    await page.keyboard.press('6');
+    await paletteCount(page, 'pyrite').filter({ hasText: '84' }).waitFor();
+    await page.keyboard.press('z');
+    await paletteCount(page, 'pyrite').filter({ hasText: '82' }).waitFor();
+    await paletteCount(page, 'biotite').filter({ hasText: '57' }).waitFor();
+
+    const ops = readDb((db) => db.prepare("SELECT description, source, undone_by IS NOT NULL AS undone FROM label_ops WHERE kind != 'import' ORDER BY id").all());
+    assert.deepEqual(ops, [
+      { description: 'label 1 as quartz', source: 'manual', undone: 0 },
+      { description: 'label 3 as muscovite', source: 'manual', undone: 1 },
+      { description: 'undo: label 3 as muscovite', source: 'undo', undone: 0 },
+      { description: 'label 2 as pyrite', source: 'manual', undone: 1 },
+      { description: 'undo: label 2 as pyrite', source: 'undo', undone: 0 },
+    ]);
+  });
+
+  flow('classes: add, rename, label into the new class, merge it into another', { imported: true }, async ({ page, text }) => {
+    await page.getByRole('link', { name: 'Labeling' }).click();
+    await page.locator('#labeling-filter-class').selectOption('');
+    await resultCount(page).filter({ hasText: '804 specimens' }).waitFor();
+    await page.getByLabel('New class name').fill('galena');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await paletteCount(page, 'galena').filter({ hasText: '0' }).waitFor();
+
+    await page.getByLabel('Class to rename').selectOption({ label: 'galena (0)' });
+    await page.getByLabel('New name').fill('galena (PbS)');
+    await page.getByRole('button', { name: 'Rename', exact: true }).click();
+    await paletteCount(page, 'galena (PbS)').waitFor();
+    assert.equal(await page.locator('.palette-item[data-class="galena"]').count(), 0);
+
+    // galena (PbS) sorts 4th: key 4.
+    assert.equal(await page.locator('.palette-item').nth(3).getAttribute('data-class'), 'galena (PbS)');
+    await page.locator('.cell[data-index="0"]').click();
+    await page.keyboard.press('Shift+ArrowDown');
+    const selected = Number(/(\d+) specimens selected/.exec(await text('.selection-count'))?.[1]);
+    assert.ok(selected > 2, `shift+down selects a row and more (${selected})`);
+    await page.keyboard.press('4');
+    await paletteCount(page, 'galena (PbS)').filter({ hasText: String(selected) }).waitFor();
+    await screenshot(page, '05-labeling-classes');
+
+    const quartzBefore = Number(await paletteCount(page, 'quartz').textContent());
+    await page.getByLabel('Class to merge').selectOption({ label: `galena (PbS) (${selected})` });
+    await page.getByLabel('Merge into').selectOption({ label: `quartz (${quartzBefore})` });
+    await page.getByRole('button', { name: 'Merge', exact: true }).click();
+    await paletteCount(page, 'quartz').filter({ hasText: String(quartzBefore + selected) }).waitFor();
+    assert.equal(await page.locator('.palette-item[data-class="galena (PbS)"]').count(), 0);
+    await page.locator('.topbar-summary', { hasText: '804 specimens · 7 classes' }).waitFor();
+  });
+
+  flow('rebalancing: weights are N/(C·n_i), warnings, the split assigns every class to every split', { imported: true }, async ({ page, readDb }) => {
+    await page.getByRole('link', { name: 'Rebalancing' }).click();
+    const rows = page.locator('.weights-table tbody tr');
+    await rows.first().waitFor();
+    await page.locator('.warning-unassigned', { hasText: 'have no split yet' }).waitFor();
+
+    const checkWeights = async () => {
+      const n = await rows.locator('.count').allTextContents();
+      const w = await rows.locator('.weight-inverse').allTextContents();
+      const counts = n.map((x) => Number(x.replace(/,/g, '')));
+      const total = counts.reduce((a, b) => a + b, 0);
+      assert.equal(counts.length, 7);
+      counts.forEach((ni, i) => {
+        const expected = ni > 0 ? total / (counts.length * ni) : 0;
+        assert.ok(Math.abs(Number(w[i]) - expected) < 0.0006, `class ${i}: shown ${w[i]}, N/(C·n_i) = ${expected}`);
+      });
+      return counts;
+    };
+    const labeled = await checkWeights();
+    assert.equal(labeled.reduce((a, b) => a + b, 0), 804);
+
+    await page.getByLabel('Seed').fill('7');
+    await page.getByRole('button', { name: 'Assign splits' }).click();
+    await page.locator('.split-result', { hasText: '804 specimens assigned, 0 kept their split' }).waitFor();
+    await page.locator('.warning-unassigned').waitFor({ state: 'detached' });
+
+    const splitRows = page.locator('.split-table tbody tr');
+    await splitRows.first().locator('.train').filter({ hasNotText: /^0$/ }).waitFor();
+    for (let i = 0; i < (await splitRows.count()); i++) {
+      const row = splitRows.nth(i);
+      const [train, val, test, none, total] = await Promise.all(['.train', '.val', '.test', '.unassigned', '.total'].map(async (c) => Number((await row.locator(c).textContent())!.replace(/,/g, ''))));
+      assert.equal(train! + val! + test!, total, `row ${i}`);
+      assert.equal(none, 0);
+      assert.ok(val! > 0 && test! > 0 && train! >= 20, `row ${i}: ${train}/${val}/${test}`);
+      assert.ok(Math.abs(train! / total! - 0.8) < 0.05, `row ${i} is split about 8:1:1`);
+    }
+    // After the split, weights come from the training counts, with the same formula.
+    assert.equal(await page.locator('#weights-basis').inputValue(), 'train');
+    await checkWeights();
+    assert.equal(readDb((db) => (db.prepare('SELECT COUNT(*) AS n FROM specimens WHERE split IS NULL').get() as { n: number }).n), 0);
+
+    await page.setViewportSize({ width: 1400, height: 1560 });
+    await screenshot(page, '06-rebalancing');
+    await page.setViewportSize({ width: 1400, height: 880 });
+  });
+});
