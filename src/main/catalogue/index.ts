@@ -11,3 +11,4 @@ export * from './models';
 export * from './runs';
 export * from './review';
 export * from './predictions';
+export * from './photos';

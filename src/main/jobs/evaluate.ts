@@ -2,7 +2,7 @@ import type { InputError, Split } from '../../shared/domain';
 import { classificationReport, type ClassificationReport } from '../../shared/metrics';
 import { labeledSplitSpecimens, putPrediction, registerModel, type Db } from '../catalogue';
 import { PreprocessCache, cacheDirForCatalogue } from '../images/preprocess';
-import { BatchSource, prefetched, warmCache, type Batch, type DataItem } from './train/data';
+import { loadBatch, prefetched, warmCache, type Batch, type DataItem } from './cached-batches';
 import { topK } from './classify/report';
 import type { BatchClassifier } from './batch-classifier';
 
@@ -44,7 +44,6 @@ export async function evaluateCatalogueSplit(
   }
   const cache = new PreprocessCache(cacheDirForCatalogue(cataloguePath), classifier.preprocessing);
   const { usable, errors } = await warmCache(cache, items, options.signal ? { signal: options.signal } : {});
-  const source = new BatchSource(cache, usable, classifier.preprocessing);
   registerModel(db, classifier.catalogueRecord());
   const truth: number[] = [];
   const predicted: number[] = [];
@@ -70,7 +69,10 @@ export async function evaluateCatalogueSplit(
   };
   // One batch per inference worker in flight; results are recorded in order.
   const inflight: { batch: Batch; probabilities: Promise<Float32Array> }[] = [];
-  for await (const batch of prefetched(source.evalPlan(classifier.maxBatch), (indices) => source.load(indices, null))) {
+  // Catalogue order, no augmentation, a short last batch.
+  const plan: DataItem[][] = [];
+  for (let i = 0; i < usable.length; i += classifier.maxBatch) plan.push(usable.slice(i, i + classifier.maxBatch));
+  for await (const batch of prefetched(plan, (items) => loadBatch(cache, classifier.preprocessing, items))) {
     if (options.signal?.aborted) break;
     const probabilities = classifier.classify(batch.images, batch.labels.length);
     // Awaited in order below; this only keeps a failed batch behind the awaited one from counting as unhandled.

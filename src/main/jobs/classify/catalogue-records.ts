@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import type { InputError } from '../../../shared/domain';
 import type { Db } from '../../catalogue';
-import { findSpecimenBySha, putPrediction, specimenLabelName } from '../../catalogue';
+import { addPhotoSpecimen, findSpecimenBySha, putPrediction, specimenLabelName } from '../../catalogue';
 import { decodeImage } from '../../images/decode';
-import { insertImportedSpecimen } from '../import';
 import { topK } from './report';
 
 export interface PredictionToRecord {
@@ -39,7 +38,7 @@ export async function recordPredictions(db: Db, modelId: string, classes: readon
       if (specimen === undefined) {
         const fresh = decoded[i];
         if (!fresh) return;
-        specimen = insertImportedSpecimen(db, { path: r.path, sha256: r.sha256, size: r.bytes.length, mtimeMs: fresh.mtimeMs, decoded: fresh.image });
+        specimen = addPhotoSpecimen(db, { ...fresh.image, path: r.path, sha256: r.sha256, size: r.bytes.length, mtimeMs: fresh.mtimeMs });
       }
       const best = topK(r.probabilities, 1)[0]!;
       const label = (specimenLabelName(db, specimen) ?? r.label ?? undefined)?.toLowerCase();

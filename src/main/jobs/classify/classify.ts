@@ -8,7 +8,7 @@ import type { BatchClassifier } from '../batch-classifier';
 import { countImages, describeFsError, scanFolder } from '../../images/scan';
 import { ImageDecodeError } from '../../images/decode';
 import { IDENTITY, preprocessImage, writeNormalizedChw, type PreprocessSpec } from '../../images/preprocess';
-import { MAX_FILE_BYTES } from '../import';
+import { fileTooLarge } from '../../images/limits';
 import { writeFileAtomicSync } from '../../base/atomic-write';
 import { UserError } from '../../../shared/errors';
 import { csvLine, parseCsv, writeCsvFile } from './csv';
@@ -439,8 +439,9 @@ async function readCapped(file: string): Promise<Buffer | string> {
   try {
     // The size of the file that is open, not of whatever the name pointed to a moment ago.
     const size = (await handle.stat()).size;
-    // The same cap and wording as import.ts processFile (the wording is not exported from there).
-    if (size > MAX_FILE_BYTES) return `file too large (${(size / 2 ** 20).toFixed(0)} MiB; the limit is ${MAX_FILE_BYTES / 2 ** 20} MiB)`;
+    // The same cap and wording as import (images/limits.ts).
+    const tooLarge = fileTooLarge(size);
+    if (tooLarge) return tooLarge;
     return await handle.readFile();
   } finally {
     await handle.close();

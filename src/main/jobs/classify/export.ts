@@ -1,30 +1,10 @@
-import type { Db, ModelRecord } from '../../catalogue';
+import { storedPredictions, type Db, type ModelRecord } from '../../catalogue';
 import type { Split } from '../../../shared/domain';
 import { classificationReport, type ClassificationReport } from '../../../shared/metrics';
 import type { CsvValue } from './csv';
 import { confusionHeader, confusionRows, METRICS_HEADER, metricsRows, predictionHeader, predictionRow } from './report';
 
 export type ExportKind = 'predictions' | 'metrics' | 'confusion';
-
-interface StoredPrediction {
-  path: string;
-  sha256: string;
-  probabilities: string;
-  label: string | null;
-  flagged: number;
-  created_at: string;
-}
-
-/** A model's stored predictions, of every specimen or of one split's. */
-function storedPredictions(db: Db, modelId: string, split?: Split): StoredPrediction[] {
-  return db
-    .prepare(
-      `SELECT s.path, s.sha256, p.probabilities, c.name AS label, s.flagged, p.created_at
-         FROM predictions p JOIN specimens s ON s.id = p.specimen_id LEFT JOIN classes c ON c.id = s.label_class_id
-        WHERE p.model_id = ? ${split ? 'AND s.split = ?' : ''} ORDER BY s.path`,
-    )
-    .all(...(split ? [modelId, split] : [modelId])) as StoredPrediction[];
-}
 
 /** Metrics of a model over the catalogue's labeled specimens it has predicted (labels in its classes), or one split's. */
 export function catalogueReport(db: Db, model: ModelRecord, split?: Split): ClassificationReport & { labeled: number } {
