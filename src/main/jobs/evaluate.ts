@@ -1,9 +1,8 @@
 import type { InputError, Split } from '../../shared/domain';
-import { classificationReport, type ClassificationReport } from '../../shared/metrics';
+import { argmax, classificationReport, type ClassificationReport } from '../../shared/metrics';
 import { labeledSplitSpecimens, putPrediction, registerModel, type Db } from '../catalogue';
 import { PreprocessCache, cacheDirForCatalogue } from '../images/preprocess';
 import { loadBatch, prefetched, warmCache, type Batch, type DataItem } from './cached-batches';
-import { topK } from './classify/report';
 import type { BatchClassifier } from './batch-classifier';
 
 export interface SplitEvaluation {
@@ -52,7 +51,7 @@ export async function evaluateCatalogueSplit(
     db.transaction(() => {
       batch.specimenIds.forEach((specimenId, i) => {
         const probs = Array.from(probabilities.subarray(i * c, (i + 1) * c));
-        const best = topK(probs, 1)[0]!;
+        const best = argmax(probs);
         const y = batch.labels[i]!;
         truth.push(y);
         predicted.push(best);
