@@ -20,11 +20,12 @@ import {
   specimenLabelClassId,
 } from '../catalogue';
 import { scanFolder, countImages, describeFsError } from '../images/scan';
+import { fileTooLarge } from '../images/limits';
 import { decodeImage, ImageDecodeError, type DecodedImage } from '../images/decode';
 import { pipeline } from '../base/pipeline';
 
-/** Larger files are refused before they are read into memory. */
-export const MAX_FILE_BYTES = 512 * 1024 * 1024;
+// Larger files are refused before they are read into memory, in the same words as classification.
+export { MAX_FILE_BYTES } from '../images/limits';
 
 export interface ImportProgress {
   done: number;
@@ -221,9 +222,8 @@ async function processFile(db: Db, filePath: string, classFolder: string | null)
     if (!st.isFile()) return { kind: 'error', error: { path: filePath, reason: 'not a regular file' } };
     const known = knownFile(db, filePath, st.size, st.mtimeMs);
     if (known) return { kind: 'known', path: filePath, size: st.size, mtimeMs: st.mtimeMs, sha256: null, specimenId: known.specimen_id, classFolder };
-    if (st.size > MAX_FILE_BYTES) {
-      return { kind: 'error', error: { path: filePath, reason: `file too large (${(st.size / 2 ** 20).toFixed(0)} MiB; the limit is ${MAX_FILE_BYTES / 2 ** 20} MiB)` } };
-    }
+    const tooLarge = fileTooLarge(st.size);
+    if (tooLarge !== null) return { kind: 'error', error: { path: filePath, reason: tooLarge } };
     const bytes = await fs.promises.readFile(filePath);
     const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
     if (findSpecimenBySha(db, sha256)) {
