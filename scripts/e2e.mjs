@@ -19,10 +19,11 @@ const args = process.argv.slice(2);
 // A full run starts from an empty screenshot folder, so no picture of an older page is left to mislead.
 if (args.length === 0) rmSync('e2e-screenshots', { recursive: true, force: true });
 const files = args.length ? args : readdirSync('test/e2e').filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test/e2e', f));
-// The flows' starting catalogues (test/e2e/fixtures.ts) are built once per run into this folder and copied for
-// each flow, whichever file asks first.
+// The flows' starting catalogues (test/e2e/catalogues.ts) are built once per run into this folder and copied
+// for each flow, by whichever file asks first.
 const cache = mkdtempSync(join(tmpdir(), 'orelab-e2e-cache-'));
-// One file at a time: each starts its own harnesses and browser, and the machine may have two cores.
+// One file at a time: each starts its own harnesses and browser, runs its flows two at a time
+// (test/e2e/fixtures.ts), and the machine may have two cores.
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
   env: { ...process.env, ORELAB_E2E_CACHE: cache },

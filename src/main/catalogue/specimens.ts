@@ -126,7 +126,7 @@ export function updateSpecimenMetadata(db: Db, id: number, patch: SpecimenMetada
   }
   if (sets.length === 0) return;
   const info = db.prepare(`UPDATE specimens SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
-  if (info.changes === 0) throw new RangeError(`no specimen with id ${id}`);
+  if (info.changes === 0) throw new SpecimenReferenceError(`no specimen with id ${id}`);
 }
 
 export function countSpecimens(db: Db): number {

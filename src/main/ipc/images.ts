@@ -7,6 +7,9 @@ import sharp, { type Metadata } from 'sharp';
 import { parseImageRoute } from '../../shared/images';
 import { getThumbnail, specimenFile, specimenForPath } from '../catalogue';
 import type { CatalogueSession } from './session';
+// A larger "photo" is not read into memory at all; the same limits as import's.
+import { MAX_FILE_BYTES } from '../images/limits';
+import { MAX_INPUT_PIXELS } from '../images/decode';
 
 /**
  * Formats (as sharp names them) the routes serve: photos only. sharp reads more (SVG, PDF, text matrices,
@@ -21,9 +24,6 @@ const BROWSER_FORMATS: Record<string, string> = {
   gif: 'image/gif',
 };
 const CONVERTED_MAX_SIZE = 4096;
-/** Far above any camera's file; a larger "photo" is not read into memory at all. */
-const MAX_FILE_BYTES = 512 * 1024 * 1024;
-const MAX_INPUT_PIXELS = 100_000_000;
 const NOT_AN_IMAGE = 'the file of this specimen is not an image (it was replaced since it was imported)';
 
 const IMAGE_HEADERS = {

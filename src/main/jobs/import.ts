@@ -4,17 +4,15 @@ import path from 'node:path';
 import type { ImportSummary, InputError } from '../../shared/domain';
 import {
   type Db,
-  nowIso,
   className,
   ensureClass,
   validateClassName,
   createLabelOp,
   setLabelInOp,
   findSpecimenBySha,
-  insertSpecimen,
+  addPhotoSpecimen,
   knownFile,
   recordFile,
-  putThumbnail,
   listClasses,
   countSpecimens,
   specimenLabelClassId,
@@ -129,7 +127,7 @@ export async function importFolder(db: Db, options: ImportOptions): Promise<Impo
         continue;
       }
       if (o.kind !== 'new') continue;
-      const id = insertImportedSpecimen(db, o);
+      const id = addPhotoSpecimen(db, { ...o.decoded, path: o.path, sha256: o.sha256, size: o.size, mtimeMs: o.mtimeMs });
       labelFromFolder(id, null, o.classFolder, o.path);
       created++;
     }
@@ -192,28 +190,6 @@ export async function importFolder(db: Db, options: ImportOptions): Promise<Impo
     imagesPerSecond: seconds > 0 ? done / seconds : 0,
     cancelled,
   };
-}
-
-/** Adds a decoded photo to the catalogue: the specimen, its thumbnail and its file record. Call inside a transaction. */
-export function insertImportedSpecimen(
-  db: Db,
-  file: { path: string; sha256: string; size: number; mtimeMs: number; decoded: DecodedImage },
-): number {
-  const id = insertSpecimen(db, {
-    sha256: file.sha256,
-    path: file.path,
-    originalName: path.basename(file.path),
-    byteSize: file.size,
-    format: file.decoded.format,
-    width: file.decoded.width,
-    height: file.decoded.height,
-    exifDate: file.decoded.exifDate,
-    importedAt: nowIso(),
-    labelClassId: null,
-  });
-  putThumbnail(db, id, file.decoded.thumbnail.width, file.decoded.thumbnail.height, file.decoded.thumbnail.jpeg);
-  recordFile(db, file.path, file.size, file.mtimeMs, id);
-  return id;
 }
 
 async function processFile(db: Db, filePath: string, classFolder: string | null): Promise<Outcome> {

@@ -1,10 +1,103 @@
-// Labeling (keys, bulk selections, undo, classes) and Rebalancing (weights, splits), each flow on its own
-// freshly imported minerals7 catalogue (fixtures.ts). Screenshots go to e2e-screenshots/.
+// The app frame, import, and the pages over the catalogue's own data (Catalogue, Labeling, Rebalancing) in
+// Chromium against the harness. Each flow starts from its own catalogue (catalogues.ts), harness and browser
+// context (fixtures.ts), so one failure hides nothing else. Screenshots go to e2e-screenshots/.
 import assert from 'node:assert/strict';
-import { flow, flows, paletteCount, resultCount } from './fixtures';
-import { screenshot } from './support';
+import { CONTENT_SECURITY_POLICY } from '../../src/main/app/security';
+import { MINERALS7 } from '../helpers/fs';
+import { COUNTS, countsBy, flow, flows, paletteCount, resultCount } from './fixtures';
+import { imageLoaded, screenshot } from './support';
 
-flows('Labeling and Rebalancing', () => {
+// Flows run two at a time in the order written: the first flow on an imported catalogue comes first, so that
+// the catalogue's import (through the service) does not run beside the import dialog's.
+flows('the app frame, import, Catalogue, Labeling and Rebalancing', () => {
+  flow('catalogue: a windowed grid of real thumbnails, class / split / prediction filters', { imported: true }, async ({ page }) => {
+    await resultCount(page).filter({ hasText: '804 specimens' }).waitFor();
+    const cells = await page.locator('.cell').count();
+    assert.ok(cells > 0 && cells < 200, `the grid renders only the visible rows, not all 804 (rendered ${cells})`);
+    await imageLoaded(page, '.cell[data-index="0"] img');
+
+    await page.locator('#catalogue-filter-class').selectOption({ label: 'muscovite (65)' });
+    await resultCount(page).filter({ hasText: '65 specimens' }).waitFor();
+    await page.locator('.cell[data-index="0"] .chip', { hasText: 'muscovite' }).waitFor();
+    const labels = await page.locator('.cell .chip').allTextContents();
+    assert.ok(labels.length > 0 && labels.every((l) => l === 'muscovite'), labels.join(','));
+    await screenshot(page, '02-catalogue-filtered');
+
+    await page.locator('#catalogue-filter-split').selectOption('train');
+    await resultCount(page).filter({ hasText: '0 specimens' }).waitFor();
+    await page.getByText('No specimens match these filters.').waitFor();
+    await page.locator('#catalogue-filter-split').selectOption('unassigned');
+    await resultCount(page).filter({ hasText: '65 specimens' }).waitFor();
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await resultCount(page).filter({ hasText: '804 specimens' }).waitFor();
+
+    // The prediction filters read the predictions table, which is empty until a model has run.
+    await page.getByLabel('Prediction ≠ label').check();
+    await resultCount(page).filter({ hasText: '0 specimens' }).waitFor();
+    await page.getByText(/No model has classified this catalogue yet/).waitFor();
+    await page.getByLabel('Prediction ≠ label').uncheck();
+    await page.getByLabel('Minimum confidence, percent').fill('50');
+    await resultCount(page).filter({ hasText: '0 specimens' }).waitFor();
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await resultCount(page).filter({ hasText: '804 specimens' }).waitFor();
+  });
+
+  flow('the empty app: the frame, every page in the navigation, the CSP header', {}, async ({ page, harness, text }) => {
+    const response = await page.request.get(harness.url);
+    assert.equal(response.headers()['content-security-policy'], CONTENT_SECURITY_POLICY);
+    const nav = page.getByRole('navigation', { name: 'Pages' });
+    for (const name of ['Catalogue', 'Labeling', 'Rebalancing', 'Training', 'Reports', 'Relabel', 'Batch classification']) {
+      await nav.getByRole('link', { name: new RegExp(`^${name}`) }).waitFor();
+    }
+    await page.getByText('This catalogue has no specimens yet.').waitFor();
+    assert.equal(await text('.topbar-summary'), '0 specimens · 0 classes');
+    await screenshot(page, '00-empty-catalogue');
+  });
+
+  flow('detail panel: full image, metadata edits, label history; search by sample code', { imported: true }, async ({ page, readDb }) => {
+    await resultCount(page).filter({ hasText: '804 specimens' }).waitFor();
+    await page.locator('.cell[data-index="2"]').click();
+    const panel = page.locator('.detail-panel');
+    await panel.waitFor();
+    await imageLoaded(page, '.detail-panel .detail-image img');
+    await panel.getByText('from import folder').waitFor();
+    await panel.getByText('Attention overlay (CBAM)').waitFor();
+    await panel.getByLabel('Sample code').fill('MV-0001');
+    await panel.getByLabel('Site').fill('North pit, bench 4');
+    await panel.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.notice', { hasText: 'Metadata saved' }).waitFor();
+    await panel.locator('h2', { hasText: 'MV-0001' }).waitFor();
+    await screenshot(page, '03-catalogue-detail');
+
+    await page.getByLabel('Search by sample code').fill('mv-00');
+    await resultCount(page).filter({ hasText: /^1 specimen$/ }).waitFor();
+    await page.locator('.cell[data-index="0"] .cell-name', { hasText: 'MV-0001' }).waitFor();
+    assert.deepEqual(
+      readDb((db) => db.prepare('SELECT sample_code, site FROM specimens WHERE sample_code IS NOT NULL').all()),
+      [{ sample_code: 'MV-0001', site: 'North pit, bench 4' }],
+    );
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await resultCount(page).filter({ hasText: '804 specimens' }).waitFor();
+  });
+
+  flow('import minerals7 with labels from the class folders', {}, async ({ page, readDb }) => {
+    await page.getByRole('button', { name: 'Import folder…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import folder' });
+    await dialog.getByLabel('Folder with photos').fill(MINERALS7);
+    await dialog.getByLabel(/sub-folder names as class labels/).check();
+    await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+    const summary = dialog.locator('.summary-line');
+    await summary.waitFor();
+    assert.match((await summary.textContent()) ?? '', /Imported: 804 new specimens, 0 already catalogued, 0 failed, 2 non-image files skipped/);
+    await dialog.getByText('804 specimens labeled from their folder names.').waitFor();
+    await screenshot(page, '01-import-done');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await page.locator('.topbar-summary', { hasText: '804 specimens · 7 classes' }).waitFor();
+    await resultCount(page).filter({ hasText: '804 specimens' }).waitFor();
+    const perClass = readDb((db) => countsBy(db, 'SELECT c.name, COUNT(*) AS n FROM specimens s JOIN classes c ON c.id = s.label_class_id GROUP BY c.name'));
+    assert.deepEqual(perClass, COUNTS);
+  });
+
   flow('labeling: one by a digit key, several by shift+arrows and ctrl+click, undo with z', { imported: true }, async ({ page, readDb }) => {
     await page.getByRole('link', { name: 'Labeling' }).click();
     await page.locator('#labeling-filter-class').selectOption({ label: 'biotite (58)' });
