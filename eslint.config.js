@@ -26,16 +26,33 @@ const BASE = {
   regex: String.raw`^(\.\.?/)+(.*/)?(app|catalogue|cli|engine|images|ipc|jobs|services|shared(?!/errors$)|renderer)(/|$)|^electron$`,
   message: 'src/main/base is the bottom layer: Node and src/shared/errors.ts only.',
 };
+const ENGINE_API = {
+  regex: String.raw`^(\.\.?/)+engine/.`,
+  message: 'Outside src/main/engine, import the engine through its public API (src/main/engine/index.ts), not its modules.',
+};
+const UPWARD = {
+  regex: String.raw`^(\.\.?/)+(services|cli|ipc)(/|$)`,
+  message: 'src/main/jobs sits below the services and the shells: it imports none of them.',
+};
+/** A job feature (jobs/<feature>/) may use the shared job modules (jobs/*.ts) but not another feature's internals. */
+const otherFeatures = (...others) => ({
+  regex: String.raw`^\.\./(${others.join('|')})(/|$)`,
+  message: "Job features do not import each other's internals: move what both need to a module in src/main/jobs (as batch-classifier.ts, cached-batches.ts) or below.",
+});
 const NO_MAIN = { regex: String.raw`^(\.\./)+main(/|$)`, message: 'src/shared and src/renderer import nothing from src/main: it talks to them over the IPC contract in src/shared.' };
 const NO_NODE = { group: ['node:*', 'electron', 'fs', 'path', 'react'], message: 'src/shared runs in both processes: it may use neither Node nor the DOM.' };
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 const layers = [
-  { files: ['src/main/**'], rules: restrict(appFromMain(), HARNESS) },
-  { files: ['src/main/app/**'], rules: restrict(HARNESS) },
+  { files: ['src/main/**'], rules: restrict(appFromMain(), HARNESS, ENGINE_API) },
+  { files: ['src/main/app/**'], rules: restrict(HARNESS, ENGINE_API) },
   // The harness serves the renderer with the app's CSP; until that moves out of app/security.ts it is an exception.
-  { files: ['src/main/ipc/harness-main.ts', 'src/main/ipc/harness-server.ts'], rules: restrict(appFromMain('security')) },
+  { files: ['src/main/ipc/harness-main.ts', 'src/main/ipc/harness-server.ts'], rules: restrict(appFromMain('security'), ENGINE_API) },
   // The IPC dispatcher checks folders to open with app/open-folder.ts: an exception until that leaves the shell.
-  { files: ['src/main/ipc/dispatcher.ts'], rules: restrict(appFromMain('open-folder'), HARNESS) },
+  { files: ['src/main/ipc/dispatcher.ts'], rules: restrict(appFromMain('open-folder'), HARNESS, ENGINE_API) },
+  { files: ['src/main/jobs/*.ts'], rules: restrict(appFromMain(), HARNESS, ENGINE_API, UPWARD, { regex: String.raw`^\./(classify|train|inference)/`, message: 'The shared job modules do not reach into a feature.' }) },
+  { files: ['src/main/jobs/classify/**'], rules: restrict(appFromMain(), HARNESS, ENGINE_API, UPWARD, otherFeatures('train', 'inference')) },
+  { files: ['src/main/jobs/train/**'], rules: restrict(appFromMain(), HARNESS, ENGINE_API, UPWARD, otherFeatures('classify', 'inference')) },
+  { files: ['src/main/jobs/inference/**'], rules: restrict(appFromMain(), HARNESS, ENGINE_API, UPWARD, otherFeatures('classify', 'train')) },
   { files: ['src/main/engine/**'], rules: restrict(ENGINE, HARNESS) },
   { files: ['src/main/base/**'], rules: restrict(BASE, HARNESS) },
   { files: ['src/renderer/**'], rules: restrict(NO_MAIN) },

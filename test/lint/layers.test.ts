@@ -108,3 +108,31 @@ test('SQL only in src/main/catalogue: a .prepare( call or an import of stmt else
   assert.deepEqual(await restrictedSyntax('src/main/catalogue/__lint_probe__.ts', "import { stmt, type Db } from './open';\nexport const probe = (db: Db) => [stmt, db.prepare('SELECT 1')];\n"), []);
   assert.deepEqual(await restrictedSyntax('test/__lint_probe__.ts', prepare.replace('../catalogue', '../src/main/catalogue')), []);
 });
+
+test('outside the engine, only its public API is imported; jobs import no service or shell, and no other feature', async () => {
+  const refused: [string, string, RegExp][] = [
+    ['src/main/services/__lint_probe__.ts', '../engine/runtime/session', /engine through its public API/],
+    ['src/main/jobs/inference/__lint_probe__.ts', '../../engine/runtime/session', /engine through its public API/],
+    ['src/main/jobs/classify/__lint_probe__.ts', '../../services/train', /imports none of them/],
+    ['src/main/jobs/__lint_probe__.ts', '../cli/command', /imports none of them/],
+    ['src/main/jobs/classify/__lint_probe__.ts', '../train/augment', /do not import each other's internals/],
+    ['src/main/jobs/train/__lint_probe__.ts', '../inference/classifier', /do not import each other's internals/],
+    ['src/main/jobs/inference/__lint_probe__.ts', '../classify/classify', /do not import each other's internals/],
+    ['src/main/jobs/__lint_probe__.ts', './train/train', /do not reach into a feature/],
+  ];
+  for (const [file, from, message] of refused) {
+    const messages = await restrictedImports(file, `import { thing } from '${from}';\nexport const probe = thing;\n`);
+    assert.equal(messages.length, 1, `${file} importing ${from}: ${JSON.stringify(messages)}`);
+    assert.match(messages[0]!, message);
+  }
+  const allowed: [string, string][] = [
+    ['src/main/services/__lint_probe__.ts', '../engine'],
+    ['src/main/services/__lint_probe__.ts', '../jobs/train/train'],
+    ['src/main/jobs/classify/__lint_probe__.ts', '../batch-classifier'],
+    ['src/main/jobs/classify/__lint_probe__.ts', '../../../shared/ipc'],
+    ['src/main/jobs/train/__lint_probe__.ts', '../../engine'],
+  ];
+  for (const [file, from] of allowed) {
+    assert.deepEqual(await restrictedImports(file, `import { thing } from '${from}';\nexport const probe = thing;\n`), [], `${file} importing ${from}`);
+  }
+});

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { UserError } from '../../shared/errors';
 import type { ClassifyParams, JobProgress, JobResult } from '../../shared/ipc';
 import type { Db } from '../catalogue';
-import type { ExecutionProvider } from '../engine/runtime/session';
+import type { ExecutionProvider } from '../engine';
 import type { BatchClassifier } from '../jobs/batch-classifier';
 import { classifyFolder } from '../jobs/classify/classify';
 import { OnnxClassifier } from '../jobs/inference/classifier';

@@ -4,7 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import type { ModelRecord } from '../../catalogue';
 import { encodeModelMetadata, modelVariant } from '../../../shared/model-metadata';
 import { AUGREG_PREPROCESS, type PreprocessSpec } from '../../images/preprocess';
-import { cudaUnavailableReason, type ExecutionProvider } from '../../engine/runtime/session';
+import { cudaUnavailableReason, type ExecutionProvider } from '../../engine';
 import { startWorker } from '../../base/worker-entry';
 import type { BatchClassifier } from '../batch-classifier';
 import { ModelFileError, readModelFile, type ModelFile } from './model-file';

@@ -1,5 +1,5 @@
 // Messages between the main thread (OnnxClassifier) and the inference worker. Typed arrays are transferred.
-import type { ExecutionProvider } from '../../engine/runtime/session';
+import type { ExecutionProvider } from '../../engine';
 
 export type ToInferenceWorker =
   | {

@@ -1,7 +1,7 @@
 // Inference worker: runs an exported model.onnx with onnxruntime-node off the main thread (session.run blocks).
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { createSession } from '../../engine/runtime/session';
+import { createSession } from '../../engine';
 import type { FromInferenceWorker, ToInferenceWorker } from './protocol';
 
 const port = parentPort!;
