@@ -34,7 +34,9 @@ test('a stored run with a backbone this Orelab does not offer is listed, not res
   const common = { config: { epochs: 3 }, outDir: out, datasetHash: 'h', classes: ['a', 'b'], classWeights: [1, 1] };
   createRun(db, { variant: 'mavit', backbone: 'vit-huge', ...common });
   createRun(db, { variant: 'mavit', backbone: 'vit-s', ...common });
-  const [known, unknown] = runSummaries(db).sort((x, y) => y.id - x.id);
+  // What the trainer stores for a plain ViT: no weighting, no CBAM gate, no beta. Still resumable settings.
+  createRun(db, { variant: 'vit', backbone: 'vit-ti', ...common, config: { epochs: 2, weighting: 'none', cbamGate: null, beta: null } });
+  const [plain, known, unknown] = runSummaries(db).sort((x, y) => y.id - x.id);
   db.close();
   assert.equal(unknown!.settings, null);
   assert.equal(unknown!.resumable, false);
@@ -42,4 +44,7 @@ test('a stored run with a backbone this Orelab does not offer is listed, not res
   assert.equal(known!.settings?.backbone, 'vit-s');
   assert.equal(known!.settings?.epochs, 3);
   assert.equal(known!.settingsProblem, null);
+  assert.equal(plain!.settingsProblem, null);
+  assert.equal(plain!.settings?.variant, 'vit');
+  assert.equal(plain!.settings?.epochs, 2);
 });

@@ -63,9 +63,11 @@ export function runSettings(run: TrainingRunRecord): { settings: TrainParams; pr
     weightDecay: num('weightDecay'),
     seed: num('seed'),
     device: 'auto',
-    weighting: c.weighting,
+    // A plain-ViT run stores weighting 'none' and a ViT run no CBAM gate: its settings take the defaults,
+    // which the trainer ignores for that variant (the run's configuration hash is the same).
+    weighting: c.weighting === 'none' || c.weighting === null ? undefined : c.weighting,
     ...(num('beta') !== undefined ? { beta: num('beta') } : {}),
-    cbamGate: c.cbamGate,
+    cbamGate: c.cbamGate === null ? undefined : c.cbamGate,
     warmupEpochs: num('warmupEpochs'),
     imageSize: typeof vit.imageSize === 'number' ? vit.imageSize : undefined,
     limitPerClass: num('limitPerClass') ?? null,
