@@ -14,10 +14,9 @@ const appFromMain = (...allowed) => ({
   message: SHELL_MESSAGE,
 });
 const HARNESS = {
-  regex: String.raw`(^|/)harness-(server|main)(\.[jt]s)?$`,
-  message: 'The test harness is a shell: only src/main/ipc/harness-main.ts imports the harness server.',
-};
-const ENGINE = {
+  regex: String.raw`^(\.\.?/)+(.*/)?harness(/|$)`,
+  message: 'src/main/harness is the browser shell: nothing outside it imports it (a piece both shells need belongs in src/main/serving or src/main/base).',
+};const ENGINE = {
   // shared/errors.ts (UserError, no imports of its own) is the one exception: a bad weights file is the user's error.
   regex: String.raw`^(\.\.?/)+(.*/)?(app|catalogue|cli|images|ipc|jobs|shared(?!/errors$)|renderer)(/|$)|^electron$`,
   message: 'src/main/engine imports nothing from src/main outside src/main/engine and src/main/base (nor src/shared but its errors, nor Electron).',
@@ -45,10 +44,7 @@ const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patter
 const layers = [
   { files: ['src/main/**'], rules: restrict(appFromMain(), HARNESS, ENGINE_API) },
   { files: ['src/main/app/**'], rules: restrict(HARNESS, ENGINE_API) },
-  // The harness serves the renderer with the app's CSP; until that moves out of app/security.ts it is an exception.
-  { files: ['src/main/ipc/harness-main.ts', 'src/main/ipc/harness-server.ts'], rules: restrict(appFromMain('security'), ENGINE_API) },
-  // The IPC dispatcher checks folders to open with app/open-folder.ts: an exception until that leaves the shell.
-  { files: ['src/main/ipc/dispatcher.ts'], rules: restrict(appFromMain('open-folder'), HARNESS, ENGINE_API) },
+  { files: ['src/main/harness/**'], rules: restrict(appFromMain(), ENGINE_API) },
   { files: ['src/main/jobs/*.ts'], rules: restrict(appFromMain(), HARNESS, ENGINE_API, UPWARD, { regex: String.raw`^\./(classify|train|inference)/`, message: 'The shared job modules do not reach into a feature.' }) },
   { files: ['src/main/jobs/classify/**'], rules: restrict(appFromMain(), HARNESS, ENGINE_API, UPWARD, otherFeatures('train', 'inference')) },
   { files: ['src/main/jobs/train/**'], rules: restrict(appFromMain(), HARNESS, ENGINE_API, UPWARD, otherFeatures('classify', 'inference')) },

@@ -21,7 +21,7 @@ await build({
   entryPoints: {
     cli: 'src/main/cli/main.ts',
     app: 'src/main/app/main.ts',
-    harness: 'src/main/ipc/harness-main.ts',
+    harness: 'src/main/harness/main.ts',
     'inference-worker': 'src/main/jobs/inference/worker.ts',
     'engine-worker': 'src/main/engine/runtime/worker.ts',
   },

@@ -13,8 +13,8 @@ import {
 } from '../../src/main/app/security';
 import { buildMenuTemplate, type MenuActions } from '../../src/main/app/menu';
 import { initialCatalogue, loadSettings, saveSettings, SETTINGS_FILE } from '../../src/main/app/settings';
-import { checkFolderToOpen } from '../../src/main/app/open-folder';
-import { resolveStaticPath, serveStaticFile } from '../../src/main/ipc/static-files';
+import { checkFolderToOpen } from '../../src/main/base/open-folder';
+import { resolveStaticPath, serveStaticFile } from '../../src/main/serving/static-files';
 import { createCore } from '../../src/main/ipc/core';
 import { REPO_ROOT, tempDir } from '../helpers/fs';
 

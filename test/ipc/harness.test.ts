@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
 import WebSocket from 'ws';
-import { startHarness, injectBridge, HARNESS_BRIDGE_PATH, HARNESS_TOKEN_HEADER, type Harness } from '../../src/main/ipc/harness-server';
+import { startHarness, injectBridge, HARNESS_BRIDGE_PATH, HARNESS_TOKEN_HEADER, type Harness } from '../../src/main/harness/server';
 import { CONTENT_SECURITY_POLICY } from '../../src/main/app/security';
 import type { EventMessage } from '../../src/shared/ipc';
 import os from 'node:os';

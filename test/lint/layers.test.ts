@@ -52,23 +52,25 @@ test('the engine may import itself, src/main/base and Node', async () => {
   assert.deepEqual(messages, []);
 });
 
-test('only src/main/app imports the Electron shell', async () => {
-  const text = "import { CONTENT_SECURITY_POLICY } from '../app/security';\nexport const probe = CONTENT_SECURITY_POLICY;\n";
+test('nothing imports the Electron shell: not the jobs, not the other shell', async () => {
+  const text = "import { createWindowOptions } from '../app/security';\nexport const probe = createWindowOptions;\n";
   const [message] = await restrictedImports('src/main/jobs/__lint_probe__.ts', text);
   assert.match(message ?? '', /'\.\.\/app\/security' import is restricted.*src\/main\/app is the Electron shell/);
-  assert.deepEqual(await restrictedImports('src/main/app/__lint_probe__.ts', "import { CONTENT_SECURITY_POLICY } from './security';\nexport const probe = CONTENT_SECURITY_POLICY;\n"), []);
-  // The harness's one known exception (the CSP) does not open the rest of the shell to it.
-  assert.deepEqual(await restrictedImports('src/main/ipc/harness-server.ts', text), []);
-  const [menu] = await restrictedImports('src/main/ipc/harness-server.ts', "import { buildMenu } from '../app/menu';\nexport const probe = buildMenu;\n");
-  assert.match(menu ?? '', /'\.\.\/app\/menu' import is restricted/);
+  assert.equal((await restrictedImports('src/main/harness/__lint_probe__.ts', text)).length, 1);
+  assert.equal((await restrictedImports('src/main/ipc/__lint_probe__.ts', text)).length, 1);
+  assert.deepEqual(await restrictedImports('src/main/app/__lint_probe__.ts', "import { createWindowOptions } from './security';\nexport const probe = createWindowOptions;\n"), []);
 });
 
-test('only the harness imports the harness server', async () => {
-  const text = "import { startHarness } from '../ipc/harness-server';\nexport const probe = startHarness;\n";
+test('nothing imports the browser harness; what both shells need comes from src/main/serving', async () => {
+  const text = "import { startHarness } from '../harness/server';\nexport const probe = startHarness;\n";
   const [message] = await restrictedImports('src/main/cli/__lint_probe__.ts', text);
-  assert.match(message ?? '', /'\.\.\/ipc\/harness-server' import is restricted.*only src\/main\/ipc\/harness-main\.ts imports the harness server/);
+  assert.match(message ?? '', /'\.\.\/harness\/server' import is restricted.*src\/main\/harness is the browser shell/);
   assert.equal((await restrictedImports('src/main/app/__lint_probe__.ts', text)).length, 1);
-  assert.deepEqual(await restrictedImports('src/main/ipc/harness-main.ts', "import { startHarness } from './harness-server';\nexport const probe = startHarness;\n"), []);
+  assert.equal((await restrictedImports('src/main/ipc/__lint_probe__.ts', text)).length, 1);
+  assert.deepEqual(await restrictedImports('src/main/harness/__lint_probe__.ts', "import { startHarness } from './server';\nexport const probe = startHarness;\n"), []);
+  const serving = "import { CONTENT_SECURITY_POLICY } from '../serving/csp';\nexport const probe = CONTENT_SECURITY_POLICY;\n";
+  assert.deepEqual(await restrictedImports('src/main/harness/__lint_probe__.ts', serving), []);
+  assert.deepEqual(await restrictedImports('src/main/app/__lint_probe__.ts', serving), []);
 });
 
 test('src/renderer and src/shared import nothing from src/main; src/shared uses no Node', async () => {
@@ -79,7 +81,7 @@ test('src/renderer and src/shared import nothing from src/main; src/shared uses 
 });
 
 test('tests may import anything', async () => {
-  const text = "import { CONTENT_SECURITY_POLICY } from '../src/main/app/security';\nimport { startHarness } from '../src/main/ipc/harness-server';\nexport const probe = [CONTENT_SECURITY_POLICY, startHarness];\n";
+  const text = "import { CONTENT_SECURITY_POLICY } from '../src/main/app/security';\nimport { startHarness } from '../src/main/harness/server';\nexport const probe = [CONTENT_SECURITY_POLICY, startHarness];\n";
   assert.deepEqual(await restrictedImports('test/__lint_probe__.ts', text), []);
 });
 

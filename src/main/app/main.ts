@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, Menu, dialog, ipcMain, protocol, session, shell } from 'electron';
 import { createCore, type OrelabCore } from '../ipc/core';
-import { serveStaticFile } from '../ipc/static-files';
+import { serveStaticFile } from '../serving/static-files';
 import { resolveCataloguePath } from '../catalogue';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../shared/bridge';
 import { IMAGE_SCHEME } from '../../shared/images';
@@ -13,7 +13,7 @@ import type { IpcResult } from '../../shared/ipc';
 import { APP_HOST, APP_SCHEME, APP_URL, CONTENT_SECURITY_POLICY, PRIVILEGED_SCHEMES, createWindowOptions, isAppUrl } from './security';
 import { initialCatalogue, loadSettings, saveSettings } from './settings';
 import { buildMenuTemplate } from './menu';
-import { checkFolderToOpen } from './open-folder';
+import { checkFolderToOpen } from '../base/open-folder';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // dist/main
 const rendererDir = path.join(here, '..', 'renderer');

@@ -10,27 +10,7 @@ export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_URL = `${APP_ORIGIN}/index.html`;
 export const IMAGE_BASE_URL = `${IMAGE_SCHEME}://img/`;
 
-/**
- * No remote origins anywhere; scripts and styles only from the app's own files (no inline script, no eval);
- * images from the app and the catalogue image protocol; nothing may frame the app or be framed by it.
- * In the harness, 'self' is its http://127.0.0.1:port origin (and ws:// to it, for events).
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  `img-src 'self' ${IMAGE_SCHEME}:`,
-  "font-src 'self'",
-  "connect-src 'self'",
-  "media-src 'none'",
-  "object-src 'none'",
-  "worker-src 'none'",
-  "frame-src 'none'",
-  "child-src 'none'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
+export { CONTENT_SECURITY_POLICY } from '../serving/csp';
 
 /** Both custom schemes behave like https: standard URL parsing, secure context, fetch allowed. */
 export const PRIVILEGED_SCHEMES = [

@@ -1,6 +1,6 @@
 // Everything behind the renderer, independent of the shell: the open catalogue, the job manager, the event
 // hub, the request dispatcher and the image server. Electron's main (src/main/app/main.ts) and the harness
-// (./harness-server.ts) each create one core and only wire transports to it.
+// (src/main/harness/server.ts) each create one core and only wire transports to it.
 import { CatalogueSession } from './session';
 import { EventHub } from './events';
 import { createDispatcher, type Dispatcher, type Host } from './dispatcher';

@@ -45,7 +45,7 @@ import type { JobManager } from '../jobs/manager';
 import type { CatalogueSession } from './session';
 import type { EventHub } from './events';
 import { IpcError, invalidRequest, issuesFromZod, toIpcError } from './errors';
-import { checkFolderToOpen } from '../app/open-folder';
+import { checkFolderToOpen } from '../base/open-folder';
 
 /** What differs between the shells: Electron has native dialogs and remembers the last catalogue. */
 export interface Host {

@@ -17,9 +17,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { createCore, type OrelabCore } from './core';
-import { serveStaticFile } from './static-files';
-import { CONTENT_SECURITY_POLICY } from '../app/security';
+import { createCore, type OrelabCore } from '../ipc/core';
+import { serveStaticFile } from '../serving/static-files';
+import { CONTENT_SECURITY_POLICY } from '../serving/csp';
 
 export const HARNESS_IMAGE_BASE = '/orelab-image/';
 export const HARNESS_BRIDGE_PATH = '/__harness/bridge.js';

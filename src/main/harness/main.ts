@@ -2,13 +2,13 @@
 //   --db FILE     catalogue file (created if missing); else $ORELAB_DB, else the app's default catalogue
 //   --port N      port on 127.0.0.1 (0 = any free port); else $ORELAB_HARNESS_PORT, else 5178
 // Prints "Orelab harness listening on http://127.0.0.1:PORT/?token=…" once it accepts requests. The token is
-// new at every start and is the only way in (see ./harness-server.ts); it is printed, never taken from the
+// new at every start and is the only way in (see ./server.ts); it is printed, never taken from the
 // command line or the environment, where other local users could read it (ps, /proc).
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveCataloguePath } from '../catalogue';
-import { startHarness } from './harness-server';
+import { startHarness } from './server';
 
 const USAGE = 'usage: node dist/main/harness.js [--db FILE] [--port N]';
 
