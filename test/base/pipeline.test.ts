@@ -83,3 +83,32 @@ test('pipeline: stopping early stops reading the source', async () => {
   for await (const v of pipeline(source(), async (x) => x, { concurrency: 4 })) if (v === 5) break;
   assert.ok(read <= 10, `read ${read}`);
 });
+
+test('pipeline: `running` bounds the work in progress while the read-ahead stays `concurrency`', async () => {
+  const gates = Array.from({ length: 8 }, () => deferred<void>());
+  let inside = 0;
+  let maxInside = 0;
+  let started = 0;
+  const out: number[] = [];
+  const consumer = (async () => {
+    for await (const v of pipeline([0, 1, 2, 3, 4, 5, 6, 7], async (x) => {
+      started++;
+      inside++;
+      maxInside = Math.max(maxInside, inside);
+      await gates[x]!.promise;
+      inside--;
+      return x;
+    }, { concurrency: 6, running: 2 })) out.push(v);
+  })();
+  // Let the pipeline fill: six items are read ahead, two of them are inside `work`.
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  assert.equal(started, 2);
+  // Finishing out of order frees slots for the waiting ones in turn; results keep the source order.
+  for (const i of [1, 0, 3, 2, 5, 4, 7, 6]) {
+    gates[i]!.resolve();
+    for (let k = 0; k < 10; k++) await Promise.resolve();
+  }
+  await consumer;
+  assert.deepEqual(out, [0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.equal(maxInside, 2);
+});

@@ -7,8 +7,13 @@
 // inference worker) holds the pipeline at `concurrency` items in flight, which keep working meanwhile.
 
 export interface PipelineOptions {
-  /** Items started but not yet handed on (at least 1). */
+  /** Items started but not yet handed on (at least 1): how far the pipeline may run ahead of its consumer. */
   concurrency: number;
+  /**
+   * Of those, how many may be inside `work` at once (default: all of them). Classification reads ahead a
+   * whole batch while decoding only a few photos at a time, so that libvips leaves the cores to inference.
+   */
+  running?: number;
   /** When aborted, no further item is started; the ones in flight are still handed on. */
   signal?: AbortSignal;
 }
@@ -24,10 +29,23 @@ export async function* pipeline<T, U>(
   options: PipelineOptions,
 ): AsyncGenerator<U, void, undefined> {
   const limit = Math.max(1, Math.floor(options.concurrency));
+  const runningLimit = Math.max(1, Math.floor(options.running ?? limit));
   const inFlight: Promise<U>[] = [];
   let index = 0;
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const run = async (item: T, i: number): Promise<U> => {
+    while (running >= runningLimit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await work(item, i);
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
   const start = (item: T) => {
-    const p = work(item, index++);
+    const p = runningLimit >= limit ? work(item, index++) : run(item, index++);
     // Observed later, in order; this only keeps a failure behind the one being awaited from counting as unhandled.
     p.catch(() => undefined);
     inFlight.push(p);

@@ -27,6 +27,7 @@ import {
   type PredictionRecord,
 } from './report';
 import { recordPredictions } from './catalogue-records';
+import { pipeline } from '../../base/pipeline';
 
 // The interface lives beside the jobs (inference implements it); re-exported for this job's callers.
 export type { BatchClassifier } from '../batch-classifier';
@@ -334,10 +335,11 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
 }
 
 /**
- * Streams the folder's photos read, hashed and decoded, at most `window` ahead of the consumer and
- * `concurrency` decoding at once, in completion order. Bytes already classified are not decoded again.
+ * Streams the folder's photos read, hashed and decoded, in scan order: the shared ordered pipeline, up to
+ * `window` photos ahead of the consumer (so the next batch is ready when an inference worker frees up) and
+ * `concurrency` of them decoding at once. Bytes already classified are not decoded again.
  */
-async function* decodeAhead(
+function decodeAhead(
   root: string,
   skipFolder: string | null,
   csvRows: CsvRows,
@@ -348,13 +350,6 @@ async function* decodeAhead(
   concurrency: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Decoded | { error: InputError }> {
-  const ready: (Decoded | { error: InputError })[] = [];
-  let running = 0;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    wake?.();
-    wake = null;
-  };
   const decodeOne = async (file: string, classFolder: string | null): Promise<Decoded | { error: InputError }> => {
     try {
       const bytes = await readCapped(file);
@@ -369,65 +364,18 @@ async function* decodeAhead(
       return { error: { path: file, reason: err instanceof ImageDecodeError ? err.message : describeFsError(err, 'cannot read file') } };
     }
   };
-  const scan = scanFolder(root);
-  let scanDone = false;
-  let closed = false;
-  // One pump at a time (it awaits the scan); a request while one runs makes it go round once more.
-  let pumping = false;
-  let pumpAgain = false;
-  const pump = async () => {
-    if (pumping) {
-      pumpAgain = true;
-      return;
+  async function* photos(): AsyncGenerator<{ path: string; classFolder: string | null } | { error: InputError }> {
+    for await (const entry of scanFolder(root)) {
+      if (entry.kind === 'skipped') continue;
+      if (entry.kind === 'error') yield { error: entry.error };
+      else if (!(skipFolder && (entry.path === skipFolder || entry.path.startsWith(skipFolder + path.sep)))) yield { path: entry.path, classFolder: entry.classFolder };
     }
-    pumping = true;
-    try {
-      do {
-        pumpAgain = false;
-        while (!closed && !scanDone && !signal?.aborted && running < concurrency && ready.length + running < window) {
-          const next = await scan.next();
-          if (next.done) {
-            scanDone = true;
-            notify();
-            break;
-          }
-          const entry = next.value;
-          if (entry.kind === 'skipped') continue;
-          if (entry.kind === 'error') {
-            ready.push({ error: entry.error });
-            notify();
-            continue;
-          }
-          if (skipFolder && (entry.path === skipFolder || entry.path.startsWith(skipFolder + path.sep))) continue;
-          running++;
-          void decodeOne(entry.path, entry.classFolder).then((r) => {
-            running--;
-            ready.push(r);
-            notify();
-            // Keep decoding while the consumer is busy (e.g. waiting for a free inference worker), so that the
-            // next batch is ready when a worker frees up.
-            void pump();
-          });
-        }
-      } while (pumpAgain);
-    } finally {
-      pumping = false;
-    }
-  };
-  try {
-    for (;;) {
-      await pump();
-      if (ready.length) {
-        yield ready.shift()!;
-        continue;
-      }
-      if ((scanDone || signal?.aborted) && running === 0) return;
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-  } finally {
-    closed = true;
-    await scan.return(undefined);
   }
+  return pipeline(photos(), async (p) => ('error' in p ? p : decodeOne(p.path, p.classFolder)), {
+    concurrency: window,
+    running: concurrency,
+    ...(signal ? { signal } : {}),
+  });
 }
 
 /**
