@@ -38,7 +38,21 @@ try {
   exportClassifier(modelPath, { model, params, variant: 'mavit', backbone: 'vit-ti', classes: CLASSES, preprocessing: AUGREG_PREPROCESS, weightsSource: 'bench', trainingRun: null, datasetSha256: null, metrics: [], batchSize: BATCH });
 
   const folder = path.join(work, 'photos');
-  for (let c = 0; c < COPIES; c++) fs.cpSync(DATASET, path.join(folder, `copy${c}`), { recursive: true });
+  // Each copy's photos get distinct bytes (a JPEG comment segment after SOI naming the copy): classification
+  // reuses the result of bytes it has already classified in the run, so plain copies would measure one
+  // inference per three photos, not the whole pipeline.
+  for (let c = 0; c < COPIES; c++) {
+    for (const rel of fs.readdirSync(DATASET, { recursive: true }) as string[]) {
+      const src = path.join(DATASET, rel);
+      if (!rel.endsWith('.jpg') || !fs.statSync(src).isFile()) continue;
+      const bytes = fs.readFileSync(src);
+      const note = Buffer.from(`orelab bench copy ${c}`);
+      const comment = Buffer.concat([Buffer.from([0xff, 0xfe, 0, note.length + 2]), note]);
+      const dest = path.join(folder, `copy${c}`, rel);
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.writeFileSync(dest, Buffer.concat([bytes.subarray(0, 2), comment, bytes.subarray(2)]));
+    }
+  }
   const images = (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => f.endsWith('.jpg')).length;
 
   if (spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
