@@ -18,7 +18,8 @@ export interface EngineInit {
   stepsPerChunk: number;
   /** Per-class loss weights w[c]; loss = −(1/N) Σ_j w[y_j] log p[y_j]. All ones = plain cross-entropy. */
   classWeights: number[];
-  adamw?: Partial<Omit<AdamWConfig, 'weightDecay'>> & { weightDecay?: number; decayMatricesOnly?: boolean };
+  /** One weight decay for every parameter, as the paper's recipe and torch.optim.AdamW(model.parameters()) have it. */
+  adamw?: Partial<Omit<AdamWConfig, 'weightDecay'>> & { weightDecay?: number };
   /** Exact names of parameters to freeze (no gradient, no update). */
   frozen?: string[];
   init: StateInit;

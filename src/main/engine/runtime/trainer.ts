@@ -5,7 +5,6 @@ import { buildTrainChunk, chunkNames, type TrainChunkGraph } from '../train/chun
 import { buildForwardGraph, forwardNames } from '../export/forward';
 import { defineModel } from '../models/mavit';
 import { initParams, type ModelDefinition } from '../models/model';
-import { decayMatricesOnly } from '../optim/adamw';
 import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint';
 import type { ChunkData, ChunkResult, EngineInit, EngineReady, StateSnapshot } from './protocol';
 import { createSession, ort, type CreatedSession } from './session';
@@ -33,7 +32,7 @@ export class EngineCore {
       batchSize: init.batchSize,
       steps: init.stepsPerChunk,
       frozen: (n) => frozen.has(n),
-      adamw: { ...(a.beta1 !== undefined ? { beta1: a.beta1 } : {}), ...(a.beta2 !== undefined ? { beta2: a.beta2 } : {}), ...(a.eps !== undefined ? { eps: a.eps } : {}), weightDecay: a.decayMatricesOnly ? decayMatricesOnly(wd, model) : wd },
+      adamw: { ...(a.beta1 !== undefined ? { beta1: a.beta1 } : {}), ...(a.beta2 !== undefined ? { beta2: a.beta2 } : {}), ...(a.eps !== undefined ? { eps: a.eps } : {}), weightDecay: wd },
     });
     const session = await createSession(graph.bytes, { ...(init.providers ? { providers: init.providers } : {}), ...(init.intraOpThreads ? { intraOpThreads: init.intraOpThreads } : {}) });
     const ts = initialState(model, init, new Set(graph.trainable));
