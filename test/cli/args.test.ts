@@ -4,13 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { boolOpt, choiceOpt, numberOpt, parseCommandArgs, stringOpt, UsageError, type CliIo, type Command } from '../../src/main/cli/command';
-import { runCli } from '../../src/main/cli/index';
+import { boolOpt, choiceOpt, numberOpt, parseCommandArgs, stringOpt, UsageError, type Command } from '../../src/main/cli/command';
 import { trainCommand } from '../../src/main/cli/commands/train';
 import { splitCommand } from '../../src/main/cli/commands/split';
 import { parseRatios } from '../../src/main/catalogue';
-import { runOrelab } from '../helpers/cli';
+import { runCliInProcess, runOrelab } from '../helpers/cli';
 import { tempDir } from '../helpers/fs';
 
 function parse(command: Command, argv: string[]) {
@@ -25,22 +23,7 @@ function usageError(fn: () => unknown, message: RegExp): void {
   });
 }
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-/** runCli in this process, with its output captured. */
-async function cli(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const io: CliIo = { stdout, stderr, signal: new AbortController().signal };
-  const status = await runCli(argv, io);
-  return { status, stdout: stdout.text, stderr: stderr.text };
-}
+const cli = (argv: string[]) => runCliInProcess(argv);
 
 test('flags with values: --flag value and --flag=value; the last of a repeated flag wins; positionals stay apart', () => {
   const a = parse(trainCommand, ['--out', 'runs/a', '--epochs=3', '--lr', '1e-4', 'extra']);

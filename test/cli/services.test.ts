@@ -5,30 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import type { CliIo } from '../../src/main/cli/command';
-import { runCli } from '../../src/main/cli/index';
 import { catalogueStats, findClass, insertSpecimen, openDatabase, registerModel } from '../../src/main/catalogue';
 import { mergeClasses, renameClass } from '../../src/main/services/label';
 import { UserError } from '../../src/shared/errors';
+import { runCliInProcess } from '../helpers/cli';
 import { tempDir } from '../helpers/fs';
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-/** runCli in this process, with its output captured. */
-async function cli(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const io: CliIo = { stdout, stderr, signal: new AbortController().signal };
-  const status = await runCli(argv, io);
-  return { status, stdout: stdout.text, stderr: stderr.text };
-}
+const cli = (argv: string[]) => runCliInProcess(argv);
 
 /** A catalogue with three unlabeled specimens whose sha256 start with aaaaaa, bbbbbb and cccccc. */
 function catalogueWithSpecimens(): string {

@@ -1,6 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { REPO_ROOT } from './fs';
+import { runCli } from '../../src/main/cli/index';
+import type { CliIo } from '../../src/main/cli/command';
 
 const CLI_SOURCE = path.join(REPO_ROOT, 'src/main/cli/main.ts');
 
@@ -33,4 +36,22 @@ export function parseJson<T>(run: CliRun): T {
   } catch {
     throw new Error(`orelab did not print JSON (exit ${run.status}).\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
   }
+}
+
+/** A stream that keeps what is written to it. */
+class TextSink extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+/** runCli in this process (no child, no tsx start-up), with its output captured. */
+export async function runCliInProcess(argv: string[], signal: AbortSignal = new AbortController().signal): Promise<{ status: number; stdout: string; stderr: string }> {
+  const stdout = new TextSink();
+  const stderr = new TextSink();
+  const io: CliIo = { stdout, stderr, signal };
+  const status = await runCli(argv, io);
+  return { status, stdout: stdout.text, stderr: stderr.text };
 }

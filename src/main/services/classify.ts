@@ -15,7 +15,7 @@ import type { ExecutionProvider } from '../engine';
 import type { BatchClassifier } from '../jobs/batch-classifier';
 import { classifyFolder } from '../jobs/classify/classify';
 import { OnnxClassifier } from '../jobs/inference/classifier';
-import type { RunHooks } from './context';
+import { requireFolder, type RunHooks } from './context';
 
 export type ClassifyResultInfo = JobResult<'classify'>;
 export type ClassifyProgressInfo = JobProgress<'classify'>;
@@ -47,17 +47,8 @@ export async function openModelFile(modelPath: string, options: { device: 'auto'
   }
 }
 
-/** The folder must be a folder. */
-export function checkFolder(folder: string): void {
-  const resolved = path.resolve(folder);
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(resolved);
-  } catch {
-    throw new UserError('not-found', `${resolved}: no such folder`);
-  }
-  if (!st.isDirectory()) throw new UserError('invalid-input', `${resolved} is a file, not a folder`);
-}
+/** The folder must be a folder (the CLI's `eval <folder>` checks it too). */
+export const checkFolder = requireFolder;
 
 /**
  * Refuses a classification that cannot work, before a model is opened or a file touched: a folder that is

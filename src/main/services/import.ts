@@ -3,27 +3,17 @@
 //
 //   params (ImportParamsSchema) → checkImport: refuse a missing folder before a job exists
 //                               → runImport:   importFolder (jobs/import.ts), progress and result in the contract's shape
-import fs from 'node:fs';
-import path from 'node:path';
-import { UserError } from '../../shared/errors';
 import type { JobProgress, JobResult } from '../../shared/ipc';
 import type { ImportParams } from '../../shared/schemas';
 import { importFolder } from '../jobs/import';
-import type { RunHooks, ServiceContext } from './context';
+import { requireFolder, type RunHooks, type ServiceContext } from './context';
 
 export type ImportResultInfo = JobResult<'import'>;
 export type ImportProgressInfo = JobProgress<'import'>;
 
 /** Refuses a folder that is not there (or is a file), before anything is scanned or recorded. */
 export function checkImport(params: ImportParams): void {
-  const folder = path.resolve(params.folder);
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(folder);
-  } catch {
-    throw new UserError('not-found', `${folder}: no such folder`);
-  }
-  if (!st.isDirectory()) throw new UserError('invalid-input', `${folder} is a file, not a folder`);
+  requireFolder(params.folder);
 }
 
 /** Imports every photo under the folder; resolves with what it did, `cancelled` when the signal stopped it. */
