@@ -3,9 +3,11 @@
 // contract at the process boundary: a usage error prints the message and the usage, and exits with status 2.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { boolOpt, choiceOpt, numberOpt, parseCommandArgs, stringOpt, UsageError, type Command } from '../../src/main/cli/command';
 import { trainCommand } from '../../src/main/cli/commands/train';
+import { internalErrorLine } from '../../src/main/cli/index';
 import { splitCommand } from '../../src/main/cli/commands/split';
 import { parseRatios } from '../../src/main/catalogue';
 import { runCliInProcess, runOrelab } from '../helpers/cli';
@@ -146,4 +148,25 @@ test('the orelab process: usage errors exit with status 2 and print the usage on
   const lr = runOrelab(['train', '--db', path.join(dir, 'catalogue.sqlite'), '--out', path.join(dir, 'run'), '--lr', '0']);
   assert.equal(lr.status, 2, lr.stderr);
   assert.match(lr.stderr, /^orelab train: --lr must be > 0, got "0"\nusage: orelab train /);
+});
+
+test('an internal error is one line for the user; its stack goes to the log (or below the line when there is no log)', () => {
+  const dir = tempDir();
+  const previous = process.env.ORELAB_LOG_DIR;
+  process.env.ORELAB_LOG_DIR = path.join(dir, 'logs');
+  try {
+    const bug = new TypeError('cannot read properties of undefined');
+    const line = internalErrorLine(bug);
+    assert.doesNotMatch(line, /\n/);
+    assert.match(line, /^cannot read properties of undefined \(details in .*orelab-cli\.log; please report them\)$/);
+    const log = fs.readFileSync(path.join(dir, 'logs', 'orelab-cli.log'), 'utf8');
+    assert.ok(log.includes(bug.stack!), 'the stack is in the log');
+    // A log folder that cannot be made (a file is in the way): the stack is printed instead of lost.
+    fs.writeFileSync(path.join(dir, 'file'), 'x');
+    process.env.ORELAB_LOG_DIR = path.join(dir, 'file', 'logs');
+    assert.ok(internalErrorLine(bug).includes(bug.stack!));
+  } finally {
+    if (previous === undefined) delete process.env.ORELAB_LOG_DIR;
+    else process.env.ORELAB_LOG_DIR = previous;
+  }
 });

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseCommandArgs, type CliIo, type Command } from './command';
+import { defaultUserDataDir } from '../catalogue';
 import { UserError } from '../../shared/errors';
 import { importCommand } from './commands/import';
 import { statsCommand } from './commands/stats';
@@ -57,7 +60,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       // Ctrl-C before a job could report anything (e.g. while training prepares its photos) ends as a cancel does.
       return io.signal.aborted && err.exitCode === 1 ? 130 : err.exitCode;
     }
-    io.stderr.write(`orelab ${command.name}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    io.stderr.write(`orelab ${command.name}: unexpected error: ${internalErrorLine(err)}\n`);
     return 1;
+  }
+}
+
+/**
+ * An internal error (a bug, not the user's input) in one line; its stack goes to the log file, or, when that
+ * cannot be written, below the line, so that it is never lost.
+ */
+export function internalErrorLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  const log = path.join(process.env.ORELAB_LOG_DIR ?? path.join(defaultUserDataDir(), 'logs'), 'orelab-cli.log');
+  try {
+    fs.mkdirSync(path.dirname(log), { recursive: true });
+    fs.appendFileSync(log, `${new Date().toISOString()} orelab ${process.argv.slice(2).join(' ')}\n${stack}\n\n`);
+    return `${message} (details in ${log}; please report them)`;
+  } catch {
+    return `${message}\n${stack}`;
   }
 }
