@@ -8,14 +8,17 @@ import { REPO_ROOT } from '../helpers/fs';
 
 const eslint = new ESLint({ cwd: REPO_ROOT });
 
-/** The no-restricted-imports messages for `text` linted as if it were the file at `file` (relative to the repo). */
-async function restrictedImports(file: string, text: string): Promise<string[]> {
+/** The messages of one rule for `text` linted as if it were the file at `file` (relative to the repo); no other rule may fire. */
+async function ruleMessages(rule: string, file: string, text: string): Promise<string[]> {
   const [result] = await eslint.lintText(text, { filePath: path.join(REPO_ROOT, file) });
   assert.ok(result, 'ESLint returned no result');
-  const other = result.messages.filter((m) => m.ruleId !== 'no-restricted-imports');
+  const other = result.messages.filter((m) => m.ruleId !== rule);
   assert.deepEqual(other, [], `the probe ${file} should break no other rule`);
   return result.messages.map((m) => m.message);
 }
+
+const restrictedImports = (file: string, text: string) => ruleMessages('no-restricted-imports', file, text);
+const restrictedSyntax = (file: string, text: string) => ruleMessages('no-restricted-syntax', file, text);
 
 test('the engine may not import the catalogue, jobs, IPC, shells or src/shared', async () => {
   const probes: [string, string][] = [
@@ -84,15 +87,6 @@ test('tests may import anything', async () => {
   const text = "import { CONTENT_SECURITY_POLICY } from '../src/main/app/security';\nimport { startHarness } from '../src/main/harness/server';\nexport const probe = [CONTENT_SECURITY_POLICY, startHarness];\n";
   assert.deepEqual(await restrictedImports('test/__lint_probe__.ts', text), []);
 });
-
-/** The no-restricted-syntax messages for `text` linted as if it were the file at `file` (relative to the repo). */
-async function restrictedSyntax(file: string, text: string): Promise<string[]> {
-  const [result] = await eslint.lintText(text, { filePath: path.join(REPO_ROOT, file) });
-  assert.ok(result, 'ESLint returned no result');
-  const other = result.messages.filter((m) => m.ruleId !== 'no-restricted-syntax');
-  assert.deepEqual(other, [], `the probe ${file} should break no other rule`);
-  return result.messages.map((m) => m.message);
-}
 
 test('SQL only in src/main/catalogue: a .prepare( call or an import of stmt elsewhere in src/main fails lint', async () => {
   const prepare = "import type { Db } from '../catalogue';\nexport const probe = (db: Db) => db.prepare('SELECT 1').get();\n";
