@@ -1,3 +1,4 @@
+import { DEVICES } from '../../../shared/training-options';
 import { ClassifyParamsSchema, type ClassifyParams } from '../../../shared/schemas';
 import { resolveCataloguePath, openDatabase, type Db } from '../../catalogue';
 import { checkClassify, openModelFile, runClassify, type ClassifyResultInfo } from '../../services/classify';
@@ -16,7 +17,7 @@ export const classifyCommand: Command = {
   name: 'classify',
   summary: 'classify a folder of photos with a model: CSV reports, optional sorting into class folders',
   usage:
-    'orelab classify <folder> --model F [--db F] [--csv OUT] [--sort-into DIR (--copy|--move)] [--review-below P] [--batch N] [--device auto|cpu|cuda] [--json]',
+    `orelab classify <folder> --model F [--db F] [--csv OUT] [--sort-into DIR (--copy|--move)] [--review-below P] [--batch N] [--device ${DEVICES.join('|')}] [--json]`,
   options: {
     ...JSON_OPTION,
     db: { type: 'string' },
@@ -46,7 +47,7 @@ export const classifyCommand: Command = {
       sortInto: sortInto ? { dir: sortInto, mode: move ? 'move' : 'copy' } : null,
       recordInCatalogue: dbPath !== undefined,
     });
-    const device = choiceOpt(args, 'device', ['auto', 'cpu', 'cuda'] as const, 'auto');
+    const device = choiceOpt(args, 'device', DEVICES, 'auto');
     // Before the model is loaded: a mistyped folder should not wait for ONNX Runtime.
     checkClassify(given);
 

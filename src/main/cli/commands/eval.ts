@@ -1,3 +1,4 @@
+import { DEVICES } from '../../../shared/training-options';
 import { SPLITS, type Split } from '../../../shared/domain';
 import type { ClassificationReport } from '../../../shared/metrics';
 import { ClassifyParamsSchema, EvaluateParamsSchema } from '../../../shared/schemas';
@@ -13,7 +14,7 @@ import { formatTable } from '../table';
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'score a model on a labeled folder or a catalogue split: accuracy, macro F1, per-class metrics, confusion',
-  usage: 'orelab eval --model F (<labeled-folder> | --db F --split test) [--db F] [--device auto|cpu|cuda] [--json] [--csv F]',
+  usage: `orelab eval --model F (<labeled-folder> | --db F --split test) [--db F] [--device ${DEVICES.join('|')}] [--json] [--csv F]`,
   options: { ...JSON_OPTION, model: { type: 'string' }, db: { type: 'string' }, split: { type: 'string' }, csv: { type: 'string' }, device: { type: 'string' } },
   async run(args, io) {
     const modelPath = stringOpt(args, 'model');
@@ -27,7 +28,7 @@ export const evalCommand: Command = {
     if (split && !SPLITS.includes(split)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}`);
     if (split && !dbPath) throw new UsageError('--split needs --db F');
     if (folder) checkFolder(folder);
-    const device = choiceOpt(args, 'device', ['auto', 'cpu', 'cuda'] as const, 'auto');
+    const device = choiceOpt(args, 'device', DEVICES, 'auto');
     const classifier = await openModelFile(modelPath, { device });
     let db: Db | undefined;
     const bar = new ProgressBar(io.stderr, 'eval');
