@@ -47,16 +47,13 @@ export async function openModelFile(modelPath: string, options: { device: 'auto'
   }
 }
 
-/** The folder must be a folder (the CLI's `eval <folder>` checks it too). */
-export const checkFolder = requireFolder;
-
 /**
  * Refuses a classification that cannot work, before a model is opened or a file touched: a folder that is
  * not there, a CSV path that is a folder, a sorting folder that is a file. (A CSV Orelab did not write is
  * refused by classifyFolder itself, before it writes anything.)
  */
 export function checkClassify(params: Pick<ClassifyParams, 'folder' | 'csv' | 'sortInto'>): void {
-  checkFolder(params.folder);
+  requireFolder(params.folder);
   if (params.csv) {
     const csv = path.resolve(params.csv);
     if (fs.existsSync(csv) && fs.statSync(csv).isDirectory()) throw new UserError('invalid-input', `the CSV report ${csv} is a folder; give a file name`);

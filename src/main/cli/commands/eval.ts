@@ -5,7 +5,8 @@ import { ClassifyParamsSchema, EvaluateParamsSchema } from '../../../shared/sche
 import { writeCsvFile } from '../../jobs/classify/csv';
 import { confusionHeader, confusionRows, METRICS_HEADER, metricsRows, reportFiles } from '../../jobs/classify/report';
 import { openDatabase, resolveCataloguePath, type Db } from '../../catalogue';
-import { checkFolder, openModelFile, runClassify } from '../../services/classify';
+import { openModelFile, runClassify } from '../../services/classify';
+import { requireFolder } from '../../services/context';
 import { runEvaluate } from '../../services/evaluate';
 import { boolOpt, choiceOpt, CliError, JSON_OPTION, stringOpt, UsageError, writeJson, type Command } from '../command';
 import { ProgressBar } from '../progress';
@@ -27,7 +28,7 @@ export const evalCommand: Command = {
     if (folder && split) throw new UsageError('give a labeled folder or --split, not both');
     if (split && !SPLITS.includes(split)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}`);
     if (split && !dbPath) throw new UsageError('--split needs --db F');
-    if (folder) checkFolder(folder);
+    if (folder) requireFolder(folder);
     const device = choiceOpt(args, 'device', DEVICES, 'auto');
     const classifier = await openModelFile(modelPath, { device });
     let db: Db | undefined;
