@@ -31,7 +31,3 @@ export class UserError extends Error {
     this.name = new.target.name;
   }
 }
-
-export function isUserError(err: unknown): err is UserError {
-  return err instanceof UserError;
-}

@@ -83,6 +83,14 @@ test('orelab export refuses a folder, or a file in a missing folder, as the app 
   const missing = await cli(['export', 'metrics', '--db', file, '--model', 'abcd', '--csv', path.join(dir, 'nope', 'm.csv')]);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /^orelab export: .*nope: no such folder\n$/);
+  // A "folder" that is a file (ENOTDIR) is the user's input too, not an unexpected error.
+  fs.writeFileSync(path.join(dir, 'plain'), 'x');
+  const underFile = await cli(['export', 'metrics', '--db', file, '--model', 'abcd', '--csv', path.join(dir, 'plain', 'm.csv')]);
+  assert.equal(underFile.status, 1);
+  assert.match(underFile.stderr, /^orelab export: .*plain is a file, not a folder\n$/);
+  // An unknown model names the ones there are.
+  const unknown = await cli(['export', 'metrics', '--db', file, '--model', 'ffff', '--csv', path.join(dir, 'm.csv')]);
+  assert.match(unknown.stderr, /^orelab export: no model "ffff" in the catalogue; known: abcd1111 \(abcd1111\)\n$/);
   const written = await cli(['export', 'metrics', '--db', file, '--model', 'abcd', '--csv', path.join(dir, 'm.csv'), '--json']);
   assert.equal(written.status, 0, written.stderr);
   const out = JSON.parse(written.stdout) as { kind: string; model: string; csv: string; rows: number };

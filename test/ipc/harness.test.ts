@@ -84,6 +84,8 @@ test('requests from other sites or other host names are refused', async () => {
   assert.equal((await request('POST', '/ipc/classes.add', { body: '{"name":"x"}', headers: { ...json, Origin: 'https://evil.example' } })).status, 403);
   // DNS rebinding: a foreign host name pointing at 127.0.0.1.
   assert.equal((await request('GET', '/', { headers: { Host: `evil.example:${harness.port}` } })).status, 403);
+  // A malformed channel name is a bad request, not an internal error.
+  assert.equal((await request('POST', '/ipc/%E0', { body: '{}', headers: json })).status, 400);
   assert.equal((await request('GET', '/ipc/app.info')).status, 405);
   const classes = JSON.parse((await request('POST', '/ipc/classes.list', { body: '{}', headers: json })).body) as { value: { classes: unknown[] } };
   assert.deepEqual(classes.value.classes, []);

@@ -1,6 +1,7 @@
 import { stmt, type Db } from './open';
 import { nowIso } from './time';
 import { UserError } from '../../shared/errors';
+import { decodeModelMetadata, type ModelMetadata } from '../../shared/model-metadata';
 
 export interface ModelRecord {
   id: string;
@@ -78,9 +79,19 @@ export function putPrediction(db: Db, modelId: string, p: PredictionInput): void
   ).run(modelId, p.specimenId, p.predictedClass, p.confidence, JSON.stringify(p.probabilities.map((x) => Math.round(x * 1e6) / 1e6)), p.loss, nowIso());
 }
 
-/** The model a request names (its id or a unique prefix), or a not-found error. */
+/** The model a request names (its id or a unique prefix), or a not-found error that lists the ones there are. */
 export function requireModel(db: Db, id: string): ModelRecord {
   const model = getModel(db, id);
-  if (!model) throw new UserError('not-found', `no model "${id}" in this catalogue`);
-  return model;
+  if (model) return model;
+  const known = listModels(db).map((m) => `${m.id} (${m.name})`);
+  throw new UserError('not-found', `no model "${id}" in the catalogue${known.length ? `; known: ${known.join(', ')}` : ' (none has run on it yet)'}`);
+}
+
+/** A model's self-description, or null when an older Orelab recorded it or it is damaged (callers show the row). */
+export function modelMetadata(model: ModelRecord): ModelMetadata | null {
+  try {
+    return decodeModelMetadata(model.metadata, model.path);
+  } catch {
+    return null;
+  }
 }

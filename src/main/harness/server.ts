@@ -164,7 +164,13 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         } catch (err) {
           return plain(res, 400, `bad request body: ${(err as Error).message}`);
         }
-        const result = await core.handleRequest(decodeURIComponent(url.pathname.slice('/ipc/'.length)), payload);
+        let channel: string;
+        try {
+          channel = decodeURIComponent(url.pathname.slice('/ipc/'.length));
+        } catch {
+          return plain(res, 400, 'bad channel name');
+        }
+        const result = await core.handleRequest(channel, payload);
         res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
         return res.end(JSON.stringify(result));
       }

@@ -29,6 +29,7 @@ import {
   registerModel,
   predictionCount,
   type SpecimenMetadataPatch,
+  requireModel,
 } from '../catalogue';
 import { catalogueReport } from '../jobs/classify/export';
 import * as labeling from '../services/label';
@@ -40,7 +41,7 @@ import { attentionMap } from '../services/attention';
 import { ModelFileError, readModelFile } from '../jobs/inference/model-file';
 import { OnnxClassifier } from '../jobs/inference/classifier';
 import { ModelMetadataError } from '../../shared/model-metadata';
-import { keptCheckpoint, modelMetadata, modelSummaries, modelSummary, requireModel, runEpochs, runSummaries, runSummary, suggestedRunFolder } from './models';
+import { keptCheckpoint, modelMetadata, modelSummaries, modelSummary, runEpochs, runSummaries, runSummary, suggestedRunFolder } from './models';
 import type { JobManager } from '../jobs/manager';
 import type { CatalogueSession } from './session';
 import type { EventHub } from './events';

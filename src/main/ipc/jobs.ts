@@ -8,7 +8,7 @@ import { runEvaluate } from '../services/evaluate';
 import { checkClassify, runClassify } from '../services/classify';
 import type { JobDefinitions } from '../jobs/manager';
 import type { CatalogueSession } from './session';
-import { requireModel } from './models';
+import { requireModel } from '../catalogue';
 
 /** The app's way to a model: the catalogue's model id, opened once by the session's classifier cache. */
 function catalogueClassifier(session: CatalogueSession, modelId: string) {

@@ -2,22 +2,12 @@
 // shapes, the kept checkpoint of a run (and why), and the classifier cache's model lookup.
 import fs from 'node:fs';
 import path from 'node:path';
-import { decodeModelMetadata, modelVariant, type ModelMetadata } from '../../shared/model-metadata';
+import { modelVariant } from '../../shared/model-metadata';
 import { TrainParamsSchema, type EpochMetrics, type ModelSummary, type RunSummary, type TrainParams } from '../../shared/ipc';
 import { runFiles } from '../jobs/train/train';
-import { epochMetrics, getRunOverview, listModels, listRunOverviews, predictionCounts, type Db, type ModelRecord, type RunOverview, type TrainingRunRecord } from '../catalogue';
+import { epochMetrics, getRunOverview, modelMetadata, listModels, listRunOverviews, predictionCounts, type Db, type ModelRecord, type RunOverview, type TrainingRunRecord } from '../catalogue';
 
-// The catalogue's lookup, a not-found user error when the id names no model; re-exported for the handlers.
-export { requireModel } from '../catalogue';
-
-export function modelMetadata(model: ModelRecord): ModelMetadata | null {
-  try {
-    return decodeModelMetadata(model.metadata, model.path);
-  } catch {
-    // A model recorded by an older Orelab, or damaged metadata: the pages show what the catalogue row has.
-    return null;
-  }
-}
+export { modelMetadata } from '../catalogue';
 
 export function modelSummaries(db: Db): ModelSummary[] {
   const counts = predictionCounts(db);

@@ -3,8 +3,7 @@
 // computed over exactly what the model saw: the same pixel cache and preparation as training and evaluation.
 import type { ParsedRequestOf, ResponseOf } from '../../shared/ipc';
 import { UserError } from '../../shared/errors';
-import { decodeModelMetadata } from '../../shared/model-metadata';
-import { getSpecimen, requireModel, type ModelRecord } from '../catalogue';
+import { getSpecimen, modelMetadata, requireModel, type ModelRecord } from '../catalogue';
 import { ImageDecodeError } from '../images/decode';
 import { cacheDirForCatalogue, IDENTITY, PreprocessCache, writeNormalizedChw } from '../images/preprocess';
 import type { OnnxClassifier } from '../jobs/inference/classifier';
@@ -16,21 +15,12 @@ export type AttentionMap = ResponseOf<'attention.get'>;
 /** A model that can run one input and return its attention output (the inference classifier). */
 export type AttentionRunner = Pick<OnnxClassifier, 'classes' | 'preprocessing' | 'run'>;
 
-function hasAttentionOutput(model: ModelRecord): boolean {
-  try {
-    return Boolean(decodeModelMetadata(model.metadata, model.path).outputs.attention);
-  } catch {
-    // Metadata an older Orelab recorded, or damaged: no attention output can be relied on.
-    return false;
-  }
-}
-
 export async function attentionMap(
   ctx: ServiceContext & { openClassifier: (model: ModelRecord) => Promise<AttentionRunner> },
   params: AttentionParams,
 ): Promise<AttentionMap> {
   const model = requireModel(ctx.db, params.modelId);
-  if (!hasAttentionOutput(model)) throw new UserError('conflict', `model ${model.id} (${model.name}) has no CBAM attention: only MA-ViT models have it`);
+  if (!modelMetadata(model)?.outputs.attention) throw new UserError('conflict', `model ${model.id} (${model.name}) has no CBAM attention: only MA-ViT models have it`);
   const specimen = getSpecimen(ctx.db, params.specimenId);
   if (!specimen) throw new UserError('not-found', `no specimen with id ${params.specimenId}`);
   const classifier = await ctx.openClassifier(model);
@@ -40,7 +30,11 @@ export async function attentionMap(
   try {
     pixels = await new PreprocessCache(cacheDirForCatalogue(ctx.cataloguePath), spec).get(specimen.sha256, specimen.path);
   } catch (err) {
-    throw new UserError('not-found', `cannot read the photo of specimen ${specimen.id}: ${err instanceof ImageDecodeError ? err.message : (err as Error).message}`);
+    // The photo is gone or no longer an image: the user's to fix. Anything else (a cache that cannot be
+    // written, a bug) is not a missing photo and keeps its own kind.
+    if (err instanceof ImageDecodeError) throw new UserError('invalid-input', `cannot read the photo of specimen ${specimen.id}: ${err.message}`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError('not-found', `the photo of specimen ${specimen.id} is no longer at ${specimen.path}`);
+    throw err;
   }
   const input = new Float32Array(3 * size * size);
   writeNormalizedChw(pixels, size, IDENTITY, spec, input, 0);

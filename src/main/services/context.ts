@@ -27,3 +27,23 @@ export function requireFolder(folder: string): void {
   }
   if (!st.isDirectory()) throw new UserError('invalid-input', `${resolved} is a file, not a folder`);
 }
+
+/**
+ * A file the user names for output must be writable as named before any work is done: not a folder, in a
+ * folder that exists. (A symlink there is left to writeCsvFile, which refuses to write through it.)
+ */
+export function requireOutputFile(file: string): void {
+  const resolved = path.resolve(file);
+  // The folder first: below a file, even lstat fails (ENOTDIR).
+  const parent = path.dirname(resolved);
+  let folder: fs.Stats | undefined;
+  try {
+    folder = fs.statSync(parent, { throwIfNoEntry: false });
+  } catch {
+    folder = undefined;
+  }
+  if (!folder) throw new UserError('not-found', `${parent}: no such folder`);
+  if (!folder.isDirectory()) throw new UserError('invalid-input', `${parent} is a file, not a folder`);
+  const existing = fs.lstatSync(resolved, { throwIfNoEntry: false });
+  if (existing?.isDirectory()) throw new UserError('invalid-input', `${resolved} is a folder; give a file name`);
+}

@@ -93,12 +93,13 @@ class TrainProgressTracker {
   constructor(private readonly ctx: ServiceContext) {}
 
   update(p: TrainProgress): TrainProgressInfo {
-    if (p.runId !== null && this.loadedRun !== p.runId) {
+    if (p.runId !== null && (this.loadedRun !== p.runId || p.finishedEpoch)) {
+      // Once when the run appears (a resumed run's earlier epochs), then after each finished epoch.
       this.loadedRun = p.runId;
       this.epochs = epochMetrics(this.ctx.db, p.runId);
     }
-    if (p.finishedEpoch && p.runId !== null) this.epochs = epochMetrics(this.ctx.db, p.runId);
-    else if (p.phase === 'training' && p.trainLoss !== null && p.stepsPerEpoch > 0) {
+    // The epoch's end is not a trace point.
+    if (!p.finishedEpoch && p.phase === 'training' && p.trainLoss !== null && p.stepsPerEpoch > 0) {
       this.trace.push({ x: p.epoch + p.step / p.stepsPerEpoch, loss: p.trainLoss });
       // Halve the resolution rather than grow without bound: long runs keep their whole shape.
       if (this.trace.length > MAX_TRACE_POINTS) this.trace = this.trace.filter((_, i) => i % 2 === 1);

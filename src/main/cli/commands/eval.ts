@@ -6,7 +6,7 @@ import { writeCsvFile } from '../../jobs/classify/csv';
 import { confusionHeader, confusionRows, METRICS_HEADER, metricsRows, reportFiles } from '../../jobs/classify/report';
 import { openDatabase, resolveCataloguePath, type Db } from '../../catalogue';
 import { openModelFile, runClassify } from '../../services/classify';
-import { requireFolder } from '../../services/context';
+import { requireFolder, requireOutputFile } from '../../services/context';
 import { runEvaluate } from '../../services/evaluate';
 import { boolOpt, choiceOpt, CliError, JSON_OPTION, stringOpt, UsageError, writeJson, type Command } from '../command';
 import { ProgressBar } from '../progress';
@@ -29,6 +29,9 @@ export const evalCommand: Command = {
     if (split && !SPLITS.includes(split)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}`);
     if (split && !dbPath) throw new UsageError('--split needs --db F');
     if (folder) requireFolder(folder);
+    // The metrics files go beside --csv: a path that cannot take them is refused before the evaluation runs.
+    const csvArg = stringOpt(args, 'csv');
+    if (split && csvArg) for (const f of [reportFiles(csvArg).metrics, reportFiles(csvArg).confusion]) requireOutputFile(f);
     const device = choiceOpt(args, 'device', DEVICES, 'auto');
     const classifier = await openModelFile(modelPath, { device });
     let db: Db | undefined;

@@ -16,10 +16,13 @@ let current: Promise<void> = Promise.resolve();
 port.on('message', (msg: ToInferenceWorker) => {
   if (msg.type === 'close') {
     void current.then(async () => {
-      await session?.release();
-      session = null;
-      // With the port closed and the session gone the event loop is empty, and the worker exits by itself.
-      port.close();
+      try {
+        await session?.release();
+      } finally {
+        session = null;
+        // With the port closed and the session gone the event loop is empty, and the worker exits by itself.
+        port.close();
+      }
     });
     return;
   }
