@@ -12,3 +12,4 @@ export * from './runs';
 export * from './review';
 export * from './predictions';
 export * from './photos';
+export * from './groups';

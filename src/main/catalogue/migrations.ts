@@ -141,6 +141,66 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX predictions_specimen ON predictions(specimen_id);
     `,
   },
+  {
+    version: 2,
+    name: 'photo hashes, photo groups, cross-validation runs and their out-of-fold predictions, embeddings',
+    sql: `
+      -- 64-bit perceptual hashes as 16 hex digits (a DCT hash and a difference hash of the photo, from its
+      -- thumbnail): near-duplicates have nearby hashes. NULL until computed (a backfill fills older specimens).
+      ALTER TABLE specimens ADD COLUMN phash TEXT;
+      ALTER TABLE specimens ADD COLUMN dhash TEXT;
+
+      -- Near-duplicate links the user cut ("these are two rocks"): groups are computed, and never join over a cut pair.
+      -- a < b. A shared sample code is the user's own statement and is changed by editing the code, not here.
+      CREATE TABLE group_cuts (
+        specimen_a INTEGER NOT NULL REFERENCES specimens(id) ON DELETE CASCADE,
+        specimen_b INTEGER NOT NULL REFERENCES specimens(id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        PRIMARY KEY (specimen_a, specimen_b),
+        CHECK (specimen_a < specimen_b)
+      );
+
+      -- A k-fold cross-validation run: K models, each trained without one fold, and the out-of-fold prediction
+      -- of every labeled specimen it covered (the prediction set named by the run).
+      CREATE TABLE cv_runs (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'cancelled')),
+        folds INTEGER NOT NULL,
+        out_dir TEXT NOT NULL,
+        config TEXT NOT NULL,
+        classes TEXT NOT NULL,
+        summary TEXT
+      );
+
+      CREATE TABLE cv_predictions (
+        cv_run_id INTEGER NOT NULL REFERENCES cv_runs(id) ON DELETE CASCADE,
+        specimen_id INTEGER NOT NULL REFERENCES specimens(id) ON DELETE CASCADE,
+        fold INTEGER NOT NULL,
+        -- The catalogue label the specimen was scored against, as it was when the fold was trained.
+        label TEXT NOT NULL,
+        predicted_class TEXT NOT NULL,
+        confidence REAL NOT NULL,
+        probabilities TEXT NOT NULL,
+        loss REAL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (cv_run_id, specimen_id)
+      );
+      CREATE INDEX cv_predictions_specimen ON cv_predictions(specimen_id);
+
+      -- A backbone embedding per specimen and model file (the CLS token after the final LayerNorm), cached by
+      -- the model file's sha256 so that a changed file is never read through a stale cache. float32, little-endian.
+      CREATE TABLE embeddings (
+        model_sha256 TEXT NOT NULL,
+        specimen_id INTEGER NOT NULL REFERENCES specimens(id) ON DELETE CASCADE,
+        dim INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (model_sha256, specimen_id)
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
