@@ -60,6 +60,8 @@ import {
   SpecimenSchema,
   SplitParamsSchema,
   SplitResultSchema,
+  SplitAuditSchema,
+  SplitFixResultSchema,
   StatsParamsSchema,
   Text,
   TrainParamsSchema,
@@ -191,6 +193,10 @@ export const REQUESTS = {
 
   /** Stratified split of labeled specimens that have none yet; existing assignments are kept. */
   'splits.assign': channel(SplitParamsSchema, SplitResultSchema),
+  /** The photo groups that span splits (a rock trained on and tested on). */
+  'splits.audit': channel(Empty, SplitAuditSchema),
+  /** Moves each leaking group into the split of its first specimen, as one undoable operation. */
+  'splits.fix': channel(Empty, SplitFixResultSchema),
 
   /** Models that have predictions in this catalogue, newest first (empty until a model has run). */
   'predictions.models': channel(Empty, z.object({ models: z.array(ModelBriefSchema) })),

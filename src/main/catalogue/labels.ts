@@ -2,6 +2,7 @@ import type { LabelChange, LabelSource } from '../../shared/domain';
 import { stmt, type Db } from './open';
 import { nowIso } from './time';
 import { SpecimenReferenceError } from './specimens';
+import { revertSplitMoves, SPLIT_FIX_KIND } from './splits';
 
 export interface LabelChangeRequest {
   specimenIds: readonly number[];
@@ -81,6 +82,8 @@ export function undoLastLabelOp(db: Db): UndoResult | null {
     const current = stmt(db, 'SELECT label_class_id FROM specimens WHERE id = ?');
     let reverted = 0;
     let skipped = 0;
+    // A split fix (splits.ts) moved specimens between splits, not labels: its payload lists the moves.
+    if (op.kind === SPLIT_FIX_KIND && op.payload) ({ reverted, skipped } = revertSplitMoves(db, op.payload));
     for (const r of rows) {
       const now = current.get(r.specimen_id) as { label_class_id: number | null } | undefined;
       if (!now || now.label_class_id !== r.to_class_id) {

@@ -1,6 +1,9 @@
 import crypto from 'node:crypto';
 import { SPLITS, type Split } from '../../shared/domain';
 import { DEFAULT_SPLIT_RATIOS, type SplitRatios } from '../../shared/schemas/splits';
+import { assignUnits, type StratifyUnit } from '../base/stratify';
+import { photoGroups } from './groups';
+import { createLabelOp } from './labels';
 import { stmt, type Db } from './open';
 
 // One default for the CLI, the app and training: the schema's.
@@ -22,63 +25,139 @@ export interface SplitResult {
 }
 
 /**
- * Stratified assignment of labeled specimens that have no split yet. Within each class, new specimens are
- * taken in an order fixed by (seed, sha256), and each goes to the split furthest below its share of the
- * class's final size. Existing assignments never move, so specimens added later do not reshuffle the
- * earlier ones, and the same catalogue with the same seed always splits the same way.
+ * Stratified, group-aware assignment of labeled specimens that have no split yet. A photo group (groups.ts: one
+ * rock, by sample code or near-duplicate photos) is never spread over two splits: a new specimen whose group
+ * already has a split joins it (the split of the group's first specimen that has one), and groups with no split
+ * yet are placed whole, stratified by class (base/stratify.ts). Groups are taken in an order fixed by (seed,
+ * sha256). Existing assignments never move, so specimens added later do not reshuffle the earlier ones, and the
+ * same catalogue with the same seed always splits the same way. Leaks made before groups existed are reported
+ * by splitAudit and moved only by fixSplitLeaks, on request.
  */
 export function assignSplits(db: Db, seed: number, ratios: SplitRatios = DEFAULT_SPLIT_RATIOS): SplitResult {
-  const ratioSum = ratios.train + ratios.val + ratios.test;
   return db.transaction(() => {
     const rows = db
       .prepare(
-        `SELECT s.id, s.sha256, s.split, c.name AS class FROM specimens s JOIN classes c ON c.id = s.label_class_id`,
+        `SELECT s.id, s.sha256, s.split, c.name AS class FROM specimens s JOIN classes c ON c.id = s.label_class_id ORDER BY s.id`,
       )
       .all() as { id: number; sha256: string; split: Split | null; class: string }[];
     const unlabeled = (db.prepare('SELECT COUNT(*) AS n FROM specimens WHERE label_class_id IS NULL').get() as { n: number }).n;
-    const byClass = new Map<string, typeof rows>();
+    const { groupOf } = photoGroups(db);
+    const byGroup = new Map<number, typeof rows>();
     for (const r of rows) {
-      const list = byClass.get(r.class) ?? [];
-      list.push(r);
-      byClass.set(r.class, list);
+      const g = groupOf.get(r.id) ?? r.id;
+      byGroup.set(g, [...(byGroup.get(g) ?? []), r]);
+    }
+    const counts = new Map<string, number[]>();
+    const classTotals = new Map<string, number>();
+    const credit = (cls: string, split: Split) => {
+      const row = counts.get(cls) ?? [0, 0, 0];
+      row[SPLITS.indexOf(split)]! += 1;
+      counts.set(cls, row);
+    };
+    for (const r of rows) {
+      classTotals.set(r.class, (classTotals.get(r.class) ?? 0) + 1);
+      if (r.split) credit(r.class, r.split);
     }
     const update = db.prepare('UPDATE specimens SET split = ? WHERE id = ?');
     let assigned = 0;
-    let alreadyAssigned = 0;
-    const perClass: SplitResult['perClass'] = {};
-    for (const [className, members] of byClass) {
-      const counts: Record<Split, number> = { train: 0, val: 0, test: 0 };
-      const pending: { id: number; key: string }[] = [];
-      for (const m of members) {
-        if (m.split) {
-          counts[m.split]++;
-          alreadyAssigned++;
-        } else {
-          pending.push({ id: m.id, key: orderKey(seed, m.sha256) });
+    const alreadyAssigned = rows.filter((r) => r.split !== null).length;
+    const units: { members: typeof rows; unit: StratifyUnit }[] = [];
+    for (const members of byGroup.values()) {
+      const pending = members.filter((m) => m.split === null);
+      if (pending.length === 0) continue;
+      const joined = members.find((m) => m.split !== null)?.split;
+      if (joined) {
+        for (const m of pending) {
+          update.run(joined, m.id);
+          credit(m.class, joined);
+          assigned++;
         }
+        continue;
       }
-      pending.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      const finalSize = members.length;
-      for (const p of pending) {
-        let best: Split = 'train';
-        let bestDeficit = -Infinity;
-        for (const split of SPLITS) {
-          const target = (ratios[split] / ratioSum) * finalSize;
-          const deficit = ratios[split] > 0 ? target - counts[split] : -Infinity;
-          if (deficit > bestDeficit) {
-            bestDeficit = deficit;
-            best = split;
-          }
-        }
-        counts[best]++;
-        update.run(best, p.id);
+      const classCounts = new Map<string, number>();
+      for (const m of pending) classCounts.set(m.class, (classCounts.get(m.class) ?? 0) + 1);
+      units.push({ members: pending, unit: { key: orderKey(seed, pending[0]!.sha256), classCounts } });
+    }
+    const bins = assignUnits(units.map((u) => u.unit), SPLITS.map((s) => ratios[s]), counts, classTotals);
+    units.forEach((u, i) => {
+      for (const m of u.members) {
+        update.run(SPLITS[bins[i]!]!, m.id);
         assigned++;
       }
-      perClass[className] = counts;
+    });
+    const perClass: SplitResult['perClass'] = {};
+    for (const cls of classTotals.keys()) {
+      const c = counts.get(cls) ?? [0, 0, 0];
+      perClass[cls] = { train: c[0]!, val: c[1]!, test: c[2]! };
     }
     db.prepare(`INSERT INTO settings (key, value) VALUES ('split_seed', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(String(seed));
     return { assigned, alreadyAssigned, unlabeled, perClass };
   })();
+}
+
+/** A photo group whose specimens lie in more than one split: the model is tested on photos of a rock it trained on. */
+export interface SplitLeak {
+  group: number;
+  specimens: { id: number; sha256: string; path: string; split: Split | null }[];
+}
+
+export interface SplitAudit {
+  /** Groups of two or more specimens. */
+  groups: number;
+  grouped_specimens: number;
+  leaks: SplitLeak[];
+}
+
+/** The groups that span splits (members without a split are listed, but do not make a leak on their own). */
+export function splitAudit(db: Db): SplitAudit {
+  const { members } = photoGroups(db);
+  const get = stmt(db, 'SELECT id, sha256, path, split FROM specimens WHERE id = ?');
+  const leaks: SplitLeak[] = [];
+  let grouped = 0;
+  for (const [group, ids] of members) {
+    grouped += ids.length;
+    const specimens = ids.map((id) => get.get(id) as SplitLeak['specimens'][number]);
+    if (new Set(specimens.map((s) => s.split).filter((s) => s !== null)).size > 1) leaks.push({ group, specimens });
+  }
+  return { groups: members.size, grouped_specimens: grouped, leaks };
+}
+
+export interface SplitFix {
+  /** The undoable operation (orelab undo reverts it), 0 when nothing leaked. */
+  opId: number;
+  moved: { id: number; from: Split; to: Split }[];
+}
+
+/**
+ * Moves every leaking group's specimens to the split of the group's first specimen that has one, as one
+ * operation in the label history: `orelab undo` (or the app's undo) puts them back.
+ */
+export function fixSplitLeaks(db: Db): SplitFix {
+  return db.transaction(() => {
+    const moved: SplitFix['moved'] = [];
+    const { leaks } = splitAudit(db);
+    for (const leak of leaks) {
+      const to = leak.specimens.find((s) => s.split !== null)!.split!;
+      for (const s of leak.specimens) if (s.split !== null && s.split !== to) moved.push({ id: s.id, from: s.split, to });
+    }
+    if (moved.length === 0) return { opId: 0, moved };
+    const opId = createLabelOp(db, 'manual', SPLIT_FIX_KIND, `moved ${moved.length} specimens of ${leaks.length} photo groups into one split each`, { moves: moved });
+    const update = stmt(db, 'UPDATE specimens SET split = ? WHERE id = ?');
+    for (const m of moved) update.run(m.to, m.id);
+    return { opId, moved };
+  })();
+}
+
+/** The label-history kind of a split fix; undo reads its payload's moves. */
+export const SPLIT_FIX_KIND = 'split-fix';
+
+/** Undoes a split fix's moves; a specimen moved again since stays where it is and is counted as skipped. */
+export function revertSplitMoves(db: Db, payload: string): { reverted: number; skipped: number } {
+  const { moves } = JSON.parse(payload) as { moves: SplitFix['moved'] };
+  const revert = stmt(db, 'UPDATE specimens SET split = ? WHERE id = ? AND split = ?');
+  let reverted = 0;
+  for (const m of moves) reverted += revert.run(m.from, m.id, m.to).changes;
+  return { reverted, skipped: moves.length - reverted };
 }
 
 function orderKey(seed: number, sha256: string): string {

@@ -33,7 +33,7 @@ import {
 } from '../catalogue';
 import { catalogueReport } from '../jobs/classify/export';
 import * as labeling from '../services/label';
-import { assignSplit } from '../services/split';
+import { assignSplit, auditSplits, fixSplits } from '../services/split';
 import { exportCsv } from '../services/export';
 import { RECIPE } from '../jobs/train/train';
 import { defaultWeightsPath } from '../jobs/train/weights';
@@ -145,6 +145,8 @@ function createHandlers({ session, jobs, events, host }: DispatcherDeps): Handle
     'labels.lastOp': () => ({ op: labeling.lastLabelOp({ db: db() }) }),
 
     'splits.assign': (r) => assignSplit({ db: db() }, r),
+    'splits.audit': () => auditSplits({ db: db() }),
+    'splits.fix': () => fixSplits({ db: db() }),
     'predictions.models': () => ({ models: modelsWithPredictions(db()) }),
 
     'training.defaults': () => {

@@ -1,7 +1,7 @@
 // Train/val/test splits: the split names, counts per split, the ratios a split is made with, what it did.
 import { z } from 'zod';
 import { SPLITS } from '../domain';
-import { Count } from './common';
+import { Count, Id } from './common';
 
 export const SplitSchema = z.enum(SPLITS);
 export const SplitFilterSchema = z.enum([...SPLITS, 'unassigned']);
@@ -28,4 +28,18 @@ export const SplitResultSchema = z.object({
   alreadyAssigned: Count,
   unlabeled: Count,
   perClass: z.record(z.string(), z.object({ train: Count, val: Count, test: Count })),
+});
+
+/** A photo group (one rock) whose specimens lie in more than one split. */
+export const SplitLeakSchema = z.object({
+  group: Id,
+  specimens: z.array(z.object({ id: Id, sha256: z.string(), path: z.string(), split: SplitSchema.nullable() })),
+});
+/** `orelab split --audit`: the groups of two or more specimens, and those that span splits. */
+export const SplitAuditSchema = z.object({ groups: Count, grouped_specimens: Count, leaks: z.array(SplitLeakSchema) });
+export type SplitAuditInfo = z.output<typeof SplitAuditSchema>;
+/** `orelab split --fix`: what moved (one undoable operation; opId 0 when nothing leaked). */
+export const SplitFixResultSchema = z.object({
+  opId: z.number().int().min(0),
+  moved: z.array(z.object({ id: Id, from: SplitSchema, to: SplitSchema })),
 });
