@@ -22,8 +22,9 @@ const HARNESS = {
   message: 'src/main/engine imports nothing from src/main outside src/main/engine and src/main/base (nor src/shared but its errors, nor Electron).',
 };
 const BASE = {
-  regex: String.raw`^(\.\.?/)+(.*/)?(app|catalogue|cli|engine|images|ipc|jobs|services|shared(?!/errors$)|renderer)(/|$)|^electron$`,
-  message: 'src/main/base is the bottom layer: Node and src/shared/errors.ts only.',
+  // shared/random.ts (the PRNG, no imports of its own) is re-exported by base/random.ts: the reports' bootstrap uses it too.
+  regex: String.raw`^(\.\.?/)+(.*/)?(app|catalogue|cli|engine|images|ipc|jobs|services|shared(?!/(errors|random)$)|renderer)(/|$)|^electron$`,
+  message: 'src/main/base is the bottom layer: Node, src/shared/errors.ts and src/shared/random.ts only.',
 };
 const ENGINE_API = {
   regex: String.raw`^(\.\.?/)+engine/.`,

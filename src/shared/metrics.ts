@@ -1,4 +1,6 @@
-// Classification metrics from a confusion matrix (rows = true class, columns = predicted class).
+// Classification metrics from a confusion matrix (rows = true class, columns = predicted class), with their
+// 95% intervals (shared/intervals.ts).
+import { bootstrapMacroF1Interval, wilsonInterval, type BootstrapOptions, type Interval } from './intervals';
 
 export interface PerClassMetrics {
   class: string;
@@ -6,6 +8,12 @@ export interface PerClassMetrics {
   recall: number;
   f1: number;
   support: number;
+  /**
+   * 95% Wilson intervals of precision (over the photos predicted as the class) and recall (over its support).
+   * Optional only because reports stored by an older Orelab (a training checkpoint) lack them.
+   */
+  precision_ci?: Interval;
+  recall_ci?: Interval;
 }
 
 export interface ClassificationReport {
@@ -15,7 +23,17 @@ export interface ClassificationReport {
   per_class: PerClassMetrics[];
   /** confusion[true][predicted] */
   confusion: number[][];
+  /** 95% Wilson interval of the accuracy (optional as per_class's intervals are). */
+  accuracy_ci?: Interval;
+  /**
+   * 95% percentile bootstrap interval of macro F1, over the photos (or their groups). Only a report built
+   * from the photos themselves has it: a confusion matrix alone cannot say which photos belong together.
+   */
+  macro_f1_ci?: Interval;
 }
+
+/** How classificationReport computes its macro F1 interval (groups: a group id per photo, resampled whole). */
+export type ReportOptions = BootstrapOptions;
 
 export function confusionMatrix(classCount: number, truth: readonly number[], predicted: readonly number[]): number[][] {
   if (truth.length !== predicted.length) throw new RangeError('truth and predicted differ in length');
@@ -46,7 +64,7 @@ export function reportFromConfusion(classes: readonly string[], confusion: reado
     const precision = predictedAsI > 0 ? tp / predictedAsI : 0;
     const recall = support > 0 ? tp / support : 0;
     const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
-    perClass.push({ class: classes[i]!, precision, recall, f1, support });
+    perClass.push({ class: classes[i]!, precision, recall, f1, support, precision_ci: wilsonInterval(tp, predictedAsI), recall_ci: wilsonInterval(tp, support) });
   }
   // Macro F1 as scikit-learn's f1_score(average='macro') defines it by default: over the classes that occur
   // in the truth or in the predictions. A class predicted for photos that have none (a false-positive sink)
@@ -59,11 +77,14 @@ export function reportFromConfusion(classes: readonly string[], confusion: reado
     macro_f1: macroF1,
     per_class: perClass,
     confusion: confusion.map((r) => [...r]),
+    accuracy_ci: wilsonInterval(correct, total),
   };
 }
 
-export function classificationReport(classes: readonly string[], truth: readonly number[], predicted: readonly number[]): ClassificationReport {
-  return reportFromConfusion(classes, confusionMatrix(classes.length, truth, predicted));
+/** The report of per-photo predictions, with every interval (see ClassificationReport). */
+export function classificationReport(classes: readonly string[], truth: readonly number[], predicted: readonly number[], options: ReportOptions = {}): ClassificationReport {
+  const report = reportFromConfusion(classes, confusionMatrix(classes.length, truth, predicted));
+  return { ...report, macro_f1_ci: bootstrapMacroF1Interval(classes.length, truth, predicted, options) };
 }
 
 export function argmax(values: ArrayLike<number>, offset = 0, length = values.length - offset): number {

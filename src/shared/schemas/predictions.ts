@@ -18,7 +18,20 @@ export const PredictionInfoSchema = z.object({
 });
 export type PredictionInfo = z.output<typeof PredictionInfoSchema>;
 
-export const PerClassMetricsSchema = z.object({ class: z.string(), precision: z.number(), recall: z.number(), f1: z.number(), support: Count });
+/** A 95% interval, [lower, upper]. */
+export const IntervalSchema = z.tuple([z.number(), z.number()]);
+
+// The intervals are optional: every report this Orelab builds has the Wilson ones, and macro_f1_ci when it was
+// built from the photos (not a bare confusion matrix); a report an older Orelab stored (a checkpoint) has none.
+export const PerClassMetricsSchema = z.object({
+  class: z.string(),
+  precision: z.number(),
+  recall: z.number(),
+  f1: z.number(),
+  support: Count,
+  precision_ci: IntervalSchema.optional(),
+  recall_ci: IntervalSchema.optional(),
+});
 export const ClassificationReportSchema = z.object({
   classes: z.array(z.string()),
   accuracy: z.number(),
@@ -26,6 +39,8 @@ export const ClassificationReportSchema = z.object({
   per_class: z.array(PerClassMetricsSchema),
   /** confusion[true][predicted], in `classes` order. */
   confusion: z.array(z.array(Count)),
+  accuracy_ci: IntervalSchema.optional(),
+  macro_f1_ci: IntervalSchema.optional(),
 }) satisfies z.ZodType<ClassificationReport>;
 export type ClassificationReportInfo = z.output<typeof ClassificationReportSchema>;
 
