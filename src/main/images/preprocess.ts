@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import sharp from 'sharp';
 import { MAX_INPUT_PIXELS, explainSharpError, ImageDecodeError } from './decode';
 import { writeFileAtomic } from '../base/atomic-write';
+import { dihedralSource, type Dihedral } from './dihedral';
 
 /** How an image becomes a model input: resize the short side to size/cropFraction, centre-crop size×size. */
 export interface PreprocessSpec {
@@ -91,19 +92,10 @@ export function cacheDirForCatalogue(cataloguePath: string): string {
   return `${cataloguePath}-cache`;
 }
 
-/** One element of the square's symmetry group: optional horizontal flip, optional vertical flip, then k quarter turns. */
-export interface Dihedral {
-  flipH: boolean;
-  flipV: boolean;
-  quarterTurns: 0 | 1 | 2 | 3;
-}
-
-/** No transform: what classification, evaluation and attention maps feed the model. */
-export const IDENTITY: Dihedral = { flipH: false, flipV: false, quarterTurns: 0 };
-
 /**
  * Writes `(pixel/255 - mean) / std` of a square uint8 HWC image into `out` (CHW, at `offset`), after applying
- * the dihedral transform. Output pixel (y, x) reads input pixel T⁻¹(y, x), so the image is visited once.
+ * the dihedral transform (images/dihedral.ts). Output pixel (y, x) reads input pixel T⁻¹(y, x), so the image is
+ * visited once.
  */
 export function writeNormalizedChw(
   pixels: Uint8Array,
@@ -116,24 +108,12 @@ export function writeNormalizedChw(
   const plane = size * size;
   const scale = spec.std.map((s) => 1 / (255 * s));
   const shift = spec.mean.map((m, c) => m / spec.std[c]!);
-  const last = size - 1;
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      // Undo the rotation (counter-clockwise quarter turns), then the flips.
-      let sy = y;
-      let sx = x;
-      for (let k = 0; k < transform.quarterTurns; k++) {
-        const ty = sy;
-        sy = sx;
-        sx = last - ty;
-      }
-      if (transform.flipV) sy = last - sy;
-      if (transform.flipH) sx = last - sx;
-      const src = (sy * size + sx) * 3;
-      const dst = offset + y * size + x;
-      out[dst] = pixels[src]! * scale[0]! - shift[0]!;
-      out[dst + plane] = pixels[src + 1]! * scale[1]! - shift[1]!;
-      out[dst + 2 * plane] = pixels[src + 2]! * scale[2]! - shift[2]!;
-    }
+  const source = dihedralSource(transform, size);
+  for (let i = 0; i < plane; i++) {
+    const src = source[i]! * 3;
+    const dst = offset + i;
+    out[dst] = pixels[src]! * scale[0]! - shift[0]!;
+    out[dst + plane] = pixels[src + 1]! * scale[1]! - shift[1]!;
+    out[dst + 2 * plane] = pixels[src + 2]! * scale[2]! - shift[2]!;
   }
 }

@@ -2,7 +2,8 @@
 // assembling normalised batches from cached pixels, and prefetching the next batch. Shared by training
 // (jobs/train/data.ts adds shuffling and augmentation) and evaluation (jobs/evaluate.ts, catalogue order).
 import type { InputError } from '../../shared/domain';
-import { IDENTITY, writeNormalizedChw, type Dihedral, type PreprocessCache, type PreprocessSpec } from '../images/preprocess';
+import { writeNormalizedChw, type PreprocessCache, type PreprocessSpec } from '../images/preprocess';
+import { IDENTITY, type Dihedral } from '../images/dihedral';
 import { ImageDecodeError } from '../images/decode';
 import { describeFsError } from '../images/scan';
 import { pipeline } from '../base/pipeline';

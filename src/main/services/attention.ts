@@ -5,7 +5,8 @@ import type { ParsedRequestOf, ResponseOf } from '../../shared/ipc';
 import { UserError } from '../../shared/errors';
 import { getSpecimen, modelMetadata, requireModel, type ModelRecord } from '../catalogue';
 import { ImageDecodeError } from '../images/decode';
-import { cacheDirForCatalogue, IDENTITY, PreprocessCache, writeNormalizedChw } from '../images/preprocess';
+import { cacheDirForCatalogue, PreprocessCache, writeNormalizedChw } from '../images/preprocess';
+import { IDENTITY } from '../images/dihedral';
 import type { OnnxClassifier } from '../jobs/inference/classifier';
 import type { ServiceContext } from './context';
 
