@@ -7,7 +7,8 @@ import { predictedProbabilitiesBySha, registerModel, type Db } from '../../catal
 import type { BatchClassifier } from '../batch-classifier';
 import { countImages, describeFsError, scanFolder } from '../../images/scan';
 import { ImageDecodeError } from '../../images/decode';
-import { IDENTITY, preprocessImage, writeNormalizedChw, type PreprocessSpec } from '../../images/preprocess';
+import { preprocessImage, writeNormalizedChw, type PreprocessSpec } from '../../images/preprocess';
+import { IDENTITY } from '../../images/dihedral';
 import { fileTooLarge } from '../../images/limits';
 import { writeFileAtomicSync } from '../../base/atomic-write';
 import { UserError } from '../../../shared/errors';
