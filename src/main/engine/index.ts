@@ -26,6 +26,7 @@ export { vitArchitecture, mavitArchitecture, type VitModelConfig, type MavitMode
 export { defineModel, presetModel, type ModelConfig } from './models/mavit';
 export {
   vitConfig,
+  vitInferenceFeatures,
   vitConfigFromPreset,
   vitParams,
   vitParamNames,
@@ -69,6 +70,7 @@ export { fitWeights, resamplePositionEmbedding, type ConvertedWeights, type FitR
 // Graphs: training chunk, forward/inference export, optimizer, schedule.
 export { buildTrainChunk, buildLossAndGradientGraph, chunkNames, type TrainChunkGraph, type TrainChunkOptions } from './train/chunk';
 export { buildForwardGraph, exportInferenceModel, forwardNames, type ForwardGraphOptions } from './export/forward';
+export { buildEmbeddingGraph, classifierEmbeddingSource, pretrainedEmbeddingSource, embeddingNames, EmbeddingModelError, type EmbeddingSource } from './export/embedding';
 export { cosineLr, cosineLrs, type CosineSchedule } from './optim/schedule';
 export { DEFAULT_ADAMW, decayMatricesOnly, type AdamWConfig } from './optim/adamw';
 

@@ -5,7 +5,7 @@ import type { Tensor } from '../graph/builder';
 import { CBAM_SCOPE, cbamForward, cbamForwardFlops, DEFAULT_CBAM, declareCbam, type CbamConfig } from './cbam';
 import type { ForwardContext } from './model';
 import { registerArchitecture } from './registry';
-import { declareVit, VIT_PRESETS, vitConfigFromPreset, vitDropPathRates, vitForward, vitForwardFlops, type VitConfig, type VitPresetSpec } from './vit';
+import { declareVit, VIT_PRESETS, vitConfigFromPreset, vitDropPathRates, vitForward, vitForwardFlops, vitInferenceFeatures, type VitConfig, type VitPresetSpec } from './vit';
 import { vitWeightsAdapter } from './vit-weights';
 
 export interface VitModelConfig {
@@ -40,6 +40,7 @@ export const vitArchitecture = registerArchitecture<VitModelConfig, VitOverrides
       inputShape: [3, vit.imageSize, vit.imageSize],
       dropPathRates: vitDropPathRates(vit),
       forward: (P: ReadonlyMap<string, Tensor>, images: Tensor, ctx: ForwardContext) => ({ logits: vitForward(vit, P, images, ctx, W), extras: {} }),
+      embed: (P: ReadonlyMap<string, Tensor>, images: Tensor) => vitInferenceFeatures(vit, P, images, W),
     };
   },
   flops: (config) => vitForwardFlops(config.vit),
@@ -64,6 +65,8 @@ export const mavitArchitecture = registerArchitecture<MavitModelConfig, MavitOve
         const { out, spatialAttention } = cbamForward(config.cbam, P, images, C);
         return { logits: vit.forward(P, out, ctx).logits, extras: { spatial_attention: spatialAttention } };
       },
+      // What the head sees is the backbone's view of the filtered image, so the embedding includes the pre-filter.
+      embed: (P: ReadonlyMap<string, Tensor>, images: Tensor) => vit.embed!(P, cbamForward(config.cbam, P, images, C).out),
     };
   },
   flops: (config) => cbamForwardFlops(config.cbam, config.vit.imageSize) + vitArchitecture.flops({ variant: 'vit', vit: config.vit }),

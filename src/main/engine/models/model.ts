@@ -84,6 +84,9 @@ export interface ModelDefinition {
   /** Drop probability of each DropPath slot (the masks input has one row per slot). */
   readonly dropPathRates: readonly number[];
   forward(params: ReadonlyMap<string, Tensor>, images: Tensor, ctx: ForwardContext): ForwardOutputs;
+  /** The backbone embedding the head reads, [B, D], in the inference form (no DropPath): for a ViT the class
+   * token after the final LayerNorm, for MA-ViT the same behind the CBAM pre-filter. Absent: no embedding. */
+  embed?(params: ReadonlyMap<string, Tensor>, images: Tensor): Tensor;
   /** Plain-data description (stored in checkpoints and model metadata). */
   readonly config: Readonly<Record<string, unknown>>;
   /** The no-weight-decay rule (from each parameter's declaration); throws for a name the model lacks. */

@@ -21,6 +21,8 @@ export interface DefinedNetwork {
   /** Drop probability of each DropPath slot (the masks input has one row per slot). */
   readonly dropPathRates: readonly number[];
   forward(params: ReadonlyMap<string, Tensor>, images: Tensor, ctx: ForwardContext): ForwardOutputs;
+  /** The backbone embedding the head reads, [B, D] (see ModelDefinition.embed). */
+  embed?(params: ReadonlyMap<string, Tensor>, images: Tensor): Tensor;
 }
 
 /** Pretrained weights → an entry's parameters. */
@@ -114,6 +116,7 @@ export function registerArchitecture<C extends ArchitectureConfig, O, P>(name: s
         // Configs are plain data (JSON in checkpoints and model metadata); interfaces lack the index signature.
         config: config as unknown as Readonly<Record<string, unknown>>,
         forward: (P, images, ctx) => net.forward(P, images, ctx),
+        ...(net.embed ? { embed: net.embed } : {}),
         noDecay(paramName) {
           const d = decay.get(paramName);
           if (d === undefined) throw new ModelRegistryError(`model "${name}" has no parameter "${paramName}"`);

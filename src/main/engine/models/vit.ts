@@ -247,6 +247,12 @@ export function vitForward(c: VitConfig, P: ReadonlyMap<string, Tensor>, images:
  * - The patch embedding is always the GEMM form (`patchEmbed: 'conv'` computes the same function).
  */
 export function vitInferenceForward(c: VitConfig, P: ReadonlyMap<string, Tensor>, images: Tensor, W: VitParams = declareVit(c, ParamTable.create())): Tensor {
+  return op.linear(vitInferenceFeatures(c, P, images, W), paramTensor(P, W.head.weight), paramTensor(P, W.head.bias));
+}
+
+/** What the head reads: the class token after the final LayerNorm, [B, D] (the inference form above, without
+ * the head). The backbone embedding of jobs/embed is this tensor. */
+export function vitInferenceFeatures(c: VitConfig, P: ReadonlyMap<string, Tensor>, images: Tensor, W: VitParams = declareVit(c, ParamTable.create())): Tensor {
   const b = images.shape[0]!;
   const d = c.dim;
   const t = vitTokens(c);
@@ -290,5 +296,5 @@ export function vitInferenceForward(c: VitConfig, P: ReadonlyMap<string, Tensor>
   };
   W.blocks.forEach((blk, i) => block(blk, i === W.blocks.length - 1));
   // x is now the class token's row per image, [B, D].
-  return linear(layerNorm(x, W.norm), W.head);
+  return layerNorm(x, W.norm);
 }
