@@ -48,7 +48,7 @@ export function confusionMatrix(classCount: number, truth: readonly number[], pr
 }
 
 /** Precision, recall and F1 per class; 0 where undefined (no predictions or no support). */
-export function reportFromConfusion(classes: readonly string[], confusion: readonly (readonly number[])[]): ClassificationReport {
+export function reportFromConfusion(classes: readonly string[], confusion: readonly (readonly number[])[]): ClassificationReport & { accuracy_ci: Interval } {
   const c = classes.length;
   let correct = 0;
   let total = 0;
@@ -81,8 +81,11 @@ export function reportFromConfusion(classes: readonly string[], confusion: reado
   };
 }
 
+/** A report built from per-photo predictions: it has both overall intervals. */
+export type ClassificationReportWithIntervals = ClassificationReport & { accuracy_ci: Interval; macro_f1_ci: Interval };
+
 /** The report of per-photo predictions, with every interval (see ClassificationReport). */
-export function classificationReport(classes: readonly string[], truth: readonly number[], predicted: readonly number[], options: ReportOptions = {}): ClassificationReport {
+export function classificationReport(classes: readonly string[], truth: readonly number[], predicted: readonly number[], options: ReportOptions = {}): ClassificationReportWithIntervals {
   const report = reportFromConfusion(classes, confusionMatrix(classes.length, truth, predicted));
   return { ...report, macro_f1_ci: bootstrapMacroF1Interval(classes.length, truth, predicted, options) };
 }

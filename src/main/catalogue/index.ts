@@ -13,3 +13,4 @@ export * from './review';
 export * from './predictions';
 export * from './photos';
 export * from './groups';
+export * from './embeddings';

@@ -9,11 +9,12 @@ import { splitCommand } from './commands/split';
 import { labelCommand, undoCommand } from './commands/label';
 import { classesCommand } from './commands/classes';
 import { classifyCommand } from './commands/classify';
+import { embedCommand } from './commands/embed';
 import { exportCommand } from './commands/export';
 import { trainCommand } from './commands/train';
 import { evalCommand } from './commands/eval';
 
-export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, labelCommand, undoCommand, classesCommand, trainCommand, evalCommand, classifyCommand, exportCommand];
+export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, labelCommand, undoCommand, classesCommand, trainCommand, evalCommand, classifyCommand, exportCommand, embedCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -12,3 +12,4 @@ export * from './import';
 export * from './evaluate';
 export * from './classify';
 export * from './labels';
+export * from './compare';

@@ -1,0 +1,155 @@
+// `orelab embed` and ensureEmbeddings on real catalogues, real JPEGs and real ORT sessions: vectors are cached
+// per model file hash, a cancelled run leaves valid rows and the re-run embeds only the rest, and an unreadable
+// photo is named and skipped.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { embeddingCount, getEmbeddings, openDatabase, registerModel, specimensWithoutEmbedding, type Db } from '../../src/main/catalogue';
+import { readModelFile } from '../../src/main/jobs/inference/model-file';
+import { encodeModelMetadata } from '../../src/shared/model-metadata';
+import { importFolder } from '../../src/main/jobs/import';
+import { defaultWeightsPath } from '../../src/main/jobs/train/weights';
+import { ensureEmbeddings } from '../../src/main/services/embed';
+import type { EmbedProgress } from '../../src/shared/schemas/embed';
+import { runCliInProcess } from '../helpers/cli';
+import { tempDir } from '../helpers/fs';
+import { makeJpeg } from '../helpers/images';
+import { makeTinyClassifier } from '../helpers/model';
+
+/** A catalogue of `n` distinct generated photos (unlabeled: embeddings do not need labels). */
+async function catalogueOf(n: number): Promise<{ dir: string; file: string; db: Db; photos: string }> {
+  const dir = tempDir();
+  const photos = path.join(dir, 'photos');
+  fs.mkdirSync(photos);
+  for (let i = 0; i < n; i++) fs.writeFileSync(path.join(photos, `p${String(i).padStart(3, '0')}.jpg`), await makeJpeg(i + 1));
+  const file = path.join(dir, 'c.sqlite');
+  const db = openDatabase(file);
+  await importFolder(db, { folder: photos, labelsFromFolders: false });
+  return { dir, file, db, photos };
+}
+
+const sha256File = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+const vectorsById = (db: Db, sha: string) => new Map(getEmbeddings(db, sha).map((e) => [e.specimenId, Array.from(e.vector)]));
+
+test('vectors are cached per model file hash: a re-run embeds nothing, a changed model file is embedded again', async () => {
+  const { dir, file, db } = await catalogueOf(6);
+  try {
+    const model = makeTinyClassifier(dir, ['a', 'b'], { seed: 1 });
+    const first = await ensureEmbeddings({ db, cataloguePath: file }, { model, device: 'cpu' });
+    assert.equal(first.model.sha256, sha256File(model));
+    assert.equal(first.model.kind, 'classifier');
+    assert.deepEqual([first.specimens, first.embedded, first.cached, first.model.dim], [6, 6, 0, 32]);
+    assert.equal(embeddingCount(db, first.model.sha256), 6);
+    const before = vectorsById(db, first.model.sha256);
+
+    const again = await ensureEmbeddings({ db, cataloguePath: file }, { model, device: 'cpu' });
+    assert.deepEqual([again.embedded, again.cached, again.model.dim], [0, 6, 32]);
+
+    // Other weights at the same path: another hash, so every specimen is embedded again, and the old rows
+    // (still there under the old hash) are not what the new model reads.
+    fs.copyFileSync(makeTinyClassifier(dir, ['a', 'b'], { seed: 2 }), model);
+    const changed = await ensureEmbeddings({ db, cataloguePath: file }, { model, device: 'cpu' });
+    assert.notEqual(changed.model.sha256, first.model.sha256);
+    assert.deepEqual([changed.embedded, changed.cached], [6, 0]);
+    const after = vectorsById(db, changed.model.sha256);
+    for (const [id, v] of after) assert.notDeepEqual(v, before.get(id), `specimen ${id}: the new model's vector is the old one`);
+    assert.deepEqual(vectorsById(db, first.model.sha256), before);
+  } finally {
+    db.close();
+  }
+});
+
+test('a run cancelled mid-way leaves whole, correct rows, and the re-run embeds only the missing specimens', async () => {
+  const { dir, file, db } = await catalogueOf(40);
+  const reference = await catalogueOf(40);
+  try {
+    const model = makeTinyClassifier(dir, ['a', 'b'], { seed: 3 });
+    const controller = new AbortController();
+    // Cancel as soon as the first batch is stored (an event of the run, not a time).
+    const onProgress = (p: EmbedProgress) => {
+      if (p.phase === 'embed' && p.done > 0) controller.abort();
+    };
+    const cut = await ensureEmbeddings({ db, cataloguePath: file }, { model, device: 'cpu' }, { signal: controller.signal, onProgress });
+    assert.equal(cut.cancelled, true);
+    assert.ok(cut.embedded > 0 && cut.embedded < 40, `embedded ${cut.embedded} of 40 before the cancel took effect`);
+    const sha = cut.model.sha256;
+    assert.equal(embeddingCount(db, sha), cut.embedded);
+    const missing = specimensWithoutEmbedding(db, sha).map((s) => s.id);
+    assert.equal(missing.length, 40 - cut.embedded);
+    const kept = vectorsById(db, sha);
+
+    const rest = await ensureEmbeddings({ db, cataloguePath: file }, { model, device: 'cpu' });
+    assert.deepEqual([rest.cancelled, rest.cached, rest.embedded, rest.errors.length], [false, cut.embedded, 40 - cut.embedded, 0]);
+    const all = vectorsById(db, sha);
+    for (const [id, v] of kept) assert.deepEqual(all.get(id), v, `specimen ${id} was embedded again`);
+
+    // Every vector, from either run, is the one an uninterrupted run gives the same photo.
+    const whole = await ensureEmbeddings({ db: reference.db, cataloguePath: reference.file }, { model, device: 'cpu' });
+    assert.equal(whole.embedded, 40);
+    const want = vectorsById(reference.db, sha);
+    assert.equal(all.size, 40);
+    for (const [id, v] of all) {
+      const w = want.get(id)!;
+      assert.ok(Math.max(...v.map((x, k) => Math.abs(x - w[k]!))) < 1e-5, `specimen ${id}: its vector is not its photo's`);
+    }
+  } finally {
+    db.close();
+    reference.db.close();
+  }
+});
+
+test('an unreadable or changed photo is reported by path and skipped; the others are embedded', async () => {
+  const { dir, file, db, photos } = await catalogueOf(5);
+  try {
+    const changed = path.join(photos, 'p001.jpg');
+    const gone = path.join(photos, 'p003.jpg');
+    fs.writeFileSync(changed, 'not a photo any more');
+    fs.rmSync(gone);
+    const model = makeTinyClassifier(dir, ['a', 'b'], { seed: 4 });
+    const r = await ensureEmbeddings({ db, cataloguePath: file }, { model, device: 'cpu' });
+    const reasons = new Map(r.errors.map((e) => [path.basename(e.path), e.reason]));
+    assert.deepEqual([...reasons.keys()].sort(), ['p001.jpg', 'p003.jpg']);
+    assert.match(reasons.get('p001.jpg')!, /changed since it was catalogued/);
+    assert.match(reasons.get('p003.jpg')!, /no longer there/);
+    assert.deepEqual([r.embedded, r.cancelled], [3, false]);
+    assert.equal(embeddingCount(db, r.model.sha256), 3);
+    // A re-run tries the two again (still failing) and embeds nothing else.
+    const again = await ensureEmbeddings({ db, cataloguePath: file }, { model, device: 'cpu' });
+    assert.deepEqual([again.embedded, again.cached, again.errors.length], [0, 3, 2]);
+  } finally {
+    db.close();
+  }
+});
+
+test('orelab embed: the shipped ViT-Ti by default (keyed by its weights file), a model by its catalogue id, a clear error for an unknown one', async () => {
+  const { dir, file, db } = await catalogueOf(3);
+  db.close();
+  const run = await runCliInProcess(['embed', '--db', file, '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  const out = JSON.parse(run.stdout) as { model: { sha256: string; kind: string; dim: number }; embedded: number; specimens: number };
+  assert.deepEqual([out.model.kind, out.model.dim, out.embedded, out.specimens], ['pretrained', 192, 3, 3]);
+  assert.equal(out.model.sha256, sha256File(defaultWeightsPath()));
+
+  const unknown = await runCliInProcess(['embed', '--db', file, '--model', 'feedfacefeedface']);
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /no model "feedfacefeedface" in the catalogue/);
+
+  const model = makeTinyClassifier(dir, ['a', 'b'], { seed: 5 });
+  const text = await runCliInProcess(['embed', '--db', file, '--model', model]);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /3 embedded now, 0 already stored, 0 failed, of 3 specimens/);
+
+  // The same file named by its id in the catalogue: the same hash, so nothing to do.
+  const m = readModelFile(model);
+  const registered = openDatabase(file);
+  registerModel(registered, { id: m.id, path: model, runId: null, name: 'tiny', classes: ['a', 'b'], metadata: encodeModelMetadata(m.metadata) });
+  registered.close();
+  const byId = await runCliInProcess(['embed', '--db', file, '--model', m.id.slice(0, 8), '--json']);
+  assert.equal(byId.status, 0, byId.stderr);
+  assert.deepEqual(
+    (({ model: { sha256 }, embedded, cached }) => [sha256, embedded, cached])(JSON.parse(byId.stdout) as { model: { sha256: string }; embedded: number; cached: number }),
+    [sha256File(model), 0, 3],
+  );
+});
