@@ -48,7 +48,7 @@ export function jobDefinitions(session: CatalogueSession): JobDefinitions {
         ctx.progress({ done: 0, total: 0 });
         const r = await runEvaluate({ db: session.requireDb(), cataloguePath: cataloguePath(), classifier }, params, { signal: ctx.signal, onProgress: (p) => ctx.progress(p) });
         // The contract's result: the CLI's extra counts (partial, scored, total) stay out of it.
-        return { modelId: r.modelId, split: r.split, report: r.report, unknownLabels: r.unknownLabels, errors: r.errors, cancelled: r.cancelled };
+        return { modelId: r.modelId, split: r.split, report: r.report, unknownLabels: r.unknownLabels, errors: r.errors, cancelled: r.cancelled, tta: r.tta };
       },
     },
 

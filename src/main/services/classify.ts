@@ -79,6 +79,7 @@ export async function runClassify(ctx: ClassifyContext, params: ClassifyParams, 
     ...(params.sortInto ? { sortInto: params.sortInto } : {}),
     reviewBelow: params.reviewBelow,
     batchSize: params.batchSize,
+    tta: params.tta,
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     ...(hooks.onProgress
       ? {

@@ -3,7 +3,8 @@
 // model its own way (a --model file, or the catalogue's model id) and passes the open classifier.
 //
 //   params (EvaluateParamsSchema) → runEvaluate: evaluateCatalogueSplit (jobs/evaluate.ts), which records every
-//                                   prediction; the result says whether the whole split was scored
+//                                   prediction (a --tta run's replace the model's plain ones: one per model and
+//                                   specimen); the result says whether the whole split was scored
 import type { EvaluateParams, JobProgress, JobResult } from '../../shared/ipc';
 import { evaluateCatalogueSplit } from '../jobs/evaluate';
 import type { OpenClassifier } from './classify';
@@ -26,6 +27,7 @@ export async function runEvaluate(
   // The shell resolved the model from params.modelId (an id or a unique prefix): a mismatch is a bug there.
   if (!classifier.modelId.startsWith(params.modelId)) throw new Error(`evaluate: the open model ${classifier.modelId} is not ${params.modelId}`);
   const r = await evaluateCatalogueSplit(ctx.db, ctx.cataloguePath, classifier, params.split, {
+    tta: params.tta,
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     ...(hooks.onProgress ? { onProgress: (done: number, total: number) => hooks.onProgress!({ done, total }) } : {}),
   });
@@ -36,6 +38,7 @@ export async function runEvaluate(
     unknownLabels: r.unknownLabels,
     errors: r.errors,
     cancelled: hooks.signal?.aborted ?? false,
+    tta: params.tta,
   };
   return { ...result, partial: r.partial, scored: r.scored, total: r.total };
 }

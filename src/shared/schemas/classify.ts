@@ -15,6 +15,8 @@ export const ClassifyParamsSchema = z
     batchSize: z.number().int().min(1).max(256).default(8),
     /** Record the predictions in the catalogue (photos it does not know are imported). */
     recordInCatalogue: z.boolean().default(true),
+    /** Test-time augmentation: each photo's probabilities are the mean over its 8 flips and quarter turns (8× the model's work). */
+    tta: z.boolean().default(false),
   })
   .strict();
 export type ClassifyParams = z.output<typeof ClassifyParamsSchema>;
@@ -45,4 +47,6 @@ export const ClassifyResultSchema = z.object({
   seconds: z.number(),
   imagesPerSecond: z.number(),
   provider: z.string(),
+  /** Whether the probabilities are test-time augmented. */
+  tta: z.boolean(),
 });

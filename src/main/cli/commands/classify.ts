@@ -7,17 +7,18 @@ import { ProgressBar } from '../progress';
 import { formatTable } from '../table';
 
 /** The command line's names for the ClassifyParams fields it takes; the folder, the model and the catalogue come otherwise. */
-const FLAGS: { [K in 'csv' | 'reviewBelow' | 'batchSize']-?: FlagBinding } = {
+const FLAGS: { [K in 'csv' | 'reviewBelow' | 'batchSize' | 'tta']-?: FlagBinding } = {
   csv: { flag: 'csv', kind: 'text' },
   reviewBelow: { flag: 'review-below', kind: 'number' },
   batchSize: { flag: 'batch', kind: 'number' },
+  tta: { flag: 'tta', kind: 'boolean' },
 };
 
 export const classifyCommand: Command = {
   name: 'classify',
   summary: 'classify a folder of photos with a model: CSV reports, optional sorting into class folders',
   usage:
-    `orelab classify <folder> --model F [--db F] [--csv OUT] [--sort-into DIR (--copy|--move)] [--review-below P] [--batch N] [--device ${DEVICES.join('|')}] [--json]`,
+    `orelab classify <folder> --model F [--db F] [--csv OUT] [--sort-into DIR (--copy|--move)] [--review-below P] [--batch N] [--tta] [--device ${DEVICES.join('|')}] [--json]`,
   options: {
     ...JSON_OPTION,
     db: { type: 'string' },
@@ -29,6 +30,7 @@ export const classifyCommand: Command = {
     'review-below': { type: 'string' },
     batch: { type: 'string' },
     device: { type: 'string' },
+    tta: { type: 'boolean' },
   },
   async run(args, io) {
     const folder = args.positionals[0];
@@ -67,7 +69,7 @@ export const classifyCommand: Command = {
       });
       bar.done();
       if (boolOpt(args, 'json')) writeJson(io, { ...result, accuracy: result.report?.accuracy ?? null });
-      else printSummary(io.stdout, result);
+      else printSummary(io.stdout, result, db !== null);
       return result.classified + result.resumed === 0 && result.errors.length > 0 ? 1 : 0;
     } finally {
       db?.close();
@@ -76,7 +78,7 @@ export const classifyCommand: Command = {
   },
 };
 
-function printSummary(out: NodeJS.WritableStream, s: ClassifyResultInfo): void {
+function printSummary(out: NodeJS.WritableStream, s: ClassifyResultInfo, recorded: boolean): void {
   out.write(`${s.cancelled ? 'Stopped' : 'Classified'} ${s.folder}: ${s.classified} classified, ${s.resumed} done earlier, ${s.errors.length} failed, ${s.review} for review\n`);
   out.write(`  predicted: ${Object.entries(s.predicted).map(([c, n]) => `${c} ${n}`).join(', ')}\n`);
   if (s.report) {
@@ -90,6 +92,16 @@ function printSummary(out: NodeJS.WritableStream, s: ClassifyResultInfo): void {
   }
   if (s.files) out.write(`  reports: ${Object.values(s.files).filter(Boolean).join(', ')}\n`);
   if (s.sortedInto) out.write(`  sorted into ${s.sortedInto}\n`);
+  if (s.tta) out.write(`  ${ttaNote(recorded)}\n`);
   out.write(`  ${s.seconds.toFixed(1)} s, ${s.imagesPerSecond.toFixed(1)} images/s\n`);
   for (const e of s.errors) out.write(`  error: ${e.path}: ${e.reason}\n`);
+}
+
+/**
+ * What a --tta run says it did. The catalogue keeps one prediction per model and photo, without saying how it
+ * was made, so the note says that the augmented ones took the place of whatever was stored. Shared with eval.
+ */
+export function ttaNote(recorded: boolean): string {
+  const mean = "test-time augmented: each photo's probabilities are the mean over its 8 flips and quarter turns";
+  return recorded ? `${mean}; recorded in the catalogue in place of this model's earlier predictions of these photos` : mean;
 }

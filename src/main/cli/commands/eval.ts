@@ -8,15 +8,19 @@ import { openDatabase, resolveCataloguePath, type Db } from '../../catalogue';
 import { openModelFile, runClassify } from '../../services/classify';
 import { requireFolder, requireOutputFile } from '../../services/context';
 import { runEvaluate } from '../../services/evaluate';
-import { boolOpt, choiceOpt, CliError, JSON_OPTION, stringOpt, UsageError, writeJson, type Command } from '../command';
+import { boolOpt, choiceOpt, CliError, JSON_OPTION, parseFlags, stringOpt, UsageError, writeJson, type Command, type FlagBinding } from '../command';
+import { ttaNote } from './classify';
 import { ProgressBar } from '../progress';
 import { formatTable } from '../table';
+
+/** The one EvaluateParams / ClassifyParams field the command line sets by flag; the rest come from the other options. */
+const FLAGS: { [K in 'tta']-?: FlagBinding } = { tta: { flag: 'tta', kind: 'boolean' } };
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'score a model on a labeled folder or a catalogue split: accuracy, macro F1, per-class metrics, confusion',
-  usage: `orelab eval --model F (<labeled-folder> | --db F --split test) [--db F] [--device ${DEVICES.join('|')}] [--json] [--csv F]`,
-  options: { ...JSON_OPTION, model: { type: 'string' }, db: { type: 'string' }, split: { type: 'string' }, csv: { type: 'string' }, device: { type: 'string' } },
+  usage: `orelab eval --model F (<labeled-folder> | --db F --split test) [--db F] [--tta] [--device ${DEVICES.join('|')}] [--json] [--csv F]`,
+  options: { ...JSON_OPTION, model: { type: 'string' }, db: { type: 'string' }, split: { type: 'string' }, csv: { type: 'string' }, device: { type: 'string' }, tta: { type: 'boolean' } },
   async run(args, io) {
     const modelPath = stringOpt(args, 'model');
     if (!modelPath) throw new UsageError('--model F is required');
@@ -43,8 +47,10 @@ export const evalCommand: Command = {
       // Set when the run was interrupted (Ctrl-C, the signal) before every photo was scored.
       let partial: string | null = null;
       const csv = stringOpt(args, 'csv');
+      // Parsed before the run (a bad flag fails early) by whichever schema the run takes; the same value either way.
+      const tta = parseFlags(EvaluateParamsSchema.pick({ tta: true }), args, FLAGS).tta;
       if (split) {
-        const params = EvaluateParamsSchema.parse({ modelId: classifier.modelId, split });
+        const params = parseFlags(EvaluateParamsSchema, args, FLAGS, { modelId: classifier.modelId, split });
         const result = await runEvaluate({ db: db!, cataloguePath: resolveCataloguePath(dbPath), classifier }, params, {
           signal: io.signal,
           onProgress: (p) => bar.update(p.done, p.total),
@@ -61,7 +67,7 @@ export const evalCommand: Command = {
         }
       } else {
         // Scoring a labeled folder is classifying it: the same service as `orelab classify`, batches as large as the model takes.
-        const params = ClassifyParamsSchema.parse({
+        const params = parseFlags(ClassifyParamsSchema, args, FLAGS, {
           folder: folder!,
           modelId: classifier.modelId,
           csv: csv ?? null,
@@ -80,12 +86,13 @@ export const evalCommand: Command = {
       // An interrupted evaluation still shows what it scored, but never as the final result: said on stderr,
       // and marked in the JSON, so that a script reading only stdout can tell.
       if (partial) io.stderr.write(`orelab eval: interrupted: PARTIAL metrics over ${partial}; run it again for the final result\n`);
-      if (boolOpt(args, 'json')) writeJson(io, { classes, accuracy, macro_f1, per_class, confusion, model: classifier.modelId, partial: partial !== null, ...notes });
+      if (boolOpt(args, 'json')) writeJson(io, { classes, accuracy, macro_f1, per_class, confusion, model: classifier.modelId, partial: partial !== null, tta, ...notes });
       else {
         io.stdout.write(`model ${classifier.modelId}: ${partial ? 'PARTIAL (interrupted) ' : ''}accuracy ${(100 * accuracy).toFixed(2)}%, macro F1 ${macro_f1.toFixed(4)}\n\n`);
         io.stdout.write(formatTable(['class', 'support', 'precision', 'recall', 'F1'], per_class.map((c) => [c.class, String(c.support), c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3)])));
         io.stdout.write('\nconfusion (rows = true class, columns = predicted):\n');
         io.stdout.write(formatTable(['', ...classes.map((c) => c.slice(0, 6))], confusion.map((row, i) => [classes[i]!, ...row.map(String)])));
+        if (tta) io.stdout.write(`\n${ttaNote(db !== undefined)}\n`);
       }
       // 130, as for any job stopped by Ctrl-C: an interrupted evaluation did not succeed.
       return partial ? 130 : 0;

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import type { InputError } from '../../../shared/domain';
 import { classificationReport, type ClassificationReport } from '../../../shared/metrics';
 import { predictedProbabilitiesBySha, registerModel, type Db } from '../../catalogue';
-import type { BatchClassifier } from '../batch-classifier';
+import { withTestTimeAugmentation, type BatchClassifier } from '../batch-classifier';
 import { countImages, describeFsError, scanFolder } from '../../images/scan';
 import { ImageDecodeError } from '../../images/decode';
 import { preprocessImage, writeNormalizedChw, type PreprocessSpec } from '../../images/preprocess';
@@ -57,6 +57,13 @@ export interface ClassifyOptions {
   batchSize?: number;
   /** Images decoded at once, ahead of the model. */
   decodeConcurrency?: number;
+  /**
+   * Test-time augmentation: each photo's probabilities are the mean over its 8 flips and quarter turns. The
+   * CSV says so (a `tta` column), so that a run never resumes the other kind's CSV; and since the catalogue
+   * keeps one prediction per model and photo without saying which kind, a TTA run does not resume from the
+   * catalogue: it runs every photo and its predictions replace the stored ones.
+   */
+  tta?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: ClassifyProgress) => void;
 }
@@ -91,6 +98,7 @@ export interface ClassifySummary {
   cancelled: boolean;
   seconds: number;
   imagesPerSecond: number;
+  tta: boolean;
 }
 
 /** Probabilities already known for some bytes (by sha256), so the same bytes are not run again. */
@@ -128,7 +136,8 @@ interface Decoded {
  */
 export async function classifyFolder(options: ClassifyOptions): Promise<ClassifySummary> {
   const started = performance.now();
-  const { classifier } = options;
+  const tta = options.tta ?? false;
+  const classifier = tta ? withTestTimeAugmentation(options.classifier) : options.classifier;
   const classes = [...classifier.classes];
   const classIndex = new Map(classes.map((c, i) => [c.toLowerCase(), i]));
   const root = path.resolve(options.folder);
@@ -142,9 +151,9 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
   const known = new Map<string, Known>();
   const outcomes: { label: string | null; predicted: number }[] = [];
   // First, so that a --csv file Orelab did not write is refused before anything else happens.
-  if (files) openPredictionsCsv(files, classes, classifier.modelId, csvRows, known);
-  if (options.db) {
-    registerModel(options.db, classifier.catalogueRecord());
+  if (files) openPredictionsCsv(files, classes, classifier.modelId, tta, csvRows, known);
+  if (options.db) registerModel(options.db, classifier.catalogueRecord());
+  if (options.db && !tta) {
     for (const [sha256, probabilities] of predictedProbabilitiesBySha(options.db, classifier.modelId)) {
       if (!known.has(sha256)) known.set(sha256, { probabilities, earlier: true });
     }
@@ -234,7 +243,7 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
     // Photos whose bytes were classified before are not run again, but every path without a row gets one:
     // a duplicate of another photo, or a photo only the catalogue knew.
     const newRows = records.filter((r) => !r.item.resumed?.inCsv);
-    if (csvOut && newRows.length) await new Promise<void>((resolve, reject) => csvOut.write(newRows.map((r) => csvLine(predictionRow(classes, r))).join(''), (e) => (e ? reject(e) : resolve())));
+    if (csvOut && newRows.length) await new Promise<void>((resolve, reject) => csvOut.write(newRows.map((r) => csvLine(predictionRow(classes, r, tta))).join(''), (e) => (e ? reject(e) : resolve())));
     if (options.db && fresh.length) errors.push(...(await recordPredictions(options.db, classifier.modelId, classes, fresh.map((r) => ({ ...r, bytes: r.item.bytes })))));
     for (const r of records) await place(r.item, r.folder, r.outside, r.predictedClass);
     const earlier = records.filter((r) => r.item.resumed?.earlier).length;
@@ -332,6 +341,7 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
     cancelled,
     seconds,
     imagesPerSecond: seconds > 0 ? classified / seconds : 0,
+    tta,
   };
 }
 
@@ -427,13 +437,14 @@ const lstatOrNull = (file: string): fs.Stats | null => {
  * A half-written last row (a kill mid-write) is dropped by rewriting the complete rows atomically, never
  * by truncating in place, so a kill during the repair leaves the old file or the repaired one.
  */
-function openPredictionsCsv(files: ReturnType<typeof reportFiles>, classes: readonly string[], modelId: string, csvRows: CsvRows, known: Map<string, Known>): void {
+function openPredictionsCsv(files: ReturnType<typeof reportFiles>, classes: readonly string[], modelId: string, tta: boolean, csvRows: CsvRows, known: Map<string, Known>): void {
   const file = files.predictions;
   const otherName = 'choose another --csv file name';
   for (const f of [files.predictions, files.metrics, files.confusion, files.errors]) {
     if (lstatOrNull(f)?.isSymbolicLink()) throw new ClassifyInputError(`${f} is a symbolic link; Orelab does not write reports through links; ${otherName}`);
   }
-  const header = Buffer.from('\ufeff' + csvLine(predictionHeader(classes)), 'utf8');
+  const headerOf = (withTta: boolean) => Buffer.from('\ufeff' + csvLine(predictionHeader(classes, withTta)), 'utf8');
+  const header = headerOf(tta);
   const st = lstatOrNull(file);
   if (!st) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -442,7 +453,13 @@ function openPredictionsCsv(files: ReturnType<typeof reportFiles>, classes: read
   }
   if (!st.isFile()) throw new ClassifyInputError(`${file} exists and is not a file; ${otherName}`);
   const bytes = fs.readFileSync(file);
-  if (bytes.length < header.length || !bytes.subarray(0, header.length).equals(header)) {
+  const startsWith = (h: Buffer) => bytes.length >= h.length && bytes.subarray(0, h.length).equals(h);
+  if (!startsWith(header) && startsWith(headerOf(!tta))) {
+    throw new ClassifyInputError(
+      `${file} holds predictions made ${tta ? 'without' : 'with'} --tta, so this run ${tta ? 'with' : 'without'} it cannot resume it; it was left unchanged. Run ${tta ? 'without' : 'with'} --tta to resume it, or ${otherName}`,
+    );
+  }
+  if (!startsWith(header)) {
     throw new ClassifyInputError(
       `${file} exists but is not a predictions report Orelab wrote for this model's classes (its first line differs), so it cannot be resumed; it was left unchanged. To keep it, ${otherName}`,
     );

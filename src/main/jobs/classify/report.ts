@@ -25,13 +25,14 @@ export function topK(probabilities: readonly number[], k: number): number[] {
     .map(([, i]) => i);
 }
 
-export function predictionHeader(classes: readonly string[]): string[] {
-  return ['path', 'sha256', 'predicted', 'confidence', 'top3', ...classes.map((c) => `p_${c}`), 'label', 'review', 'sorted_to', 'model_id', 'time'];
+/** With `tta`, a last column `tta` ("yes" on every row) says that the probabilities are test-time augmented. */
+export function predictionHeader(classes: readonly string[], tta = false): string[] {
+  return ['path', 'sha256', 'predicted', 'confidence', 'top3', ...classes.map((c) => `p_${c}`), 'label', 'review', 'sorted_to', 'model_id', 'time', ...(tta ? ['tta'] : [])];
 }
 
 const round = (p: number) => Math.round(p * 1e6) / 1e6;
 
-export function predictionRow(classes: readonly string[], r: PredictionRecord): CsvValue[] {
+export function predictionRow(classes: readonly string[], r: PredictionRecord, tta = false): CsvValue[] {
   const top = topK(r.probabilities, 3);
   const best = top[0]!;
   return [
@@ -46,6 +47,7 @@ export function predictionRow(classes: readonly string[], r: PredictionRecord): 
     r.sortedTo,
     r.modelId,
     r.time,
+    ...(tta ? ['yes'] : []),
   ];
 }
 
