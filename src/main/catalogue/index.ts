@@ -14,3 +14,5 @@ export * from './predictions';
 export * from './photos';
 export * from './groups';
 export * from './embeddings';
+export * from './compare';
+export * from './cv';

@@ -1,7 +1,6 @@
-import crypto from 'node:crypto';
 import { SPLITS, type Split } from '../../shared/domain';
 import { DEFAULT_SPLIT_RATIOS, type SplitRatios } from '../../shared/schemas/splits';
-import { assignUnits, type StratifyUnit } from '../base/stratify';
+import { assignUnits, seededKey, type StratifyUnit } from '../base/stratify';
 import { photoGroups } from './groups';
 import { createLabelOp } from './labels';
 import { stmt, type Db } from './open';
@@ -76,7 +75,7 @@ export function assignSplits(db: Db, seed: number, ratios: SplitRatios = DEFAULT
       }
       const classCounts = new Map<string, number>();
       for (const m of pending) classCounts.set(m.class, (classCounts.get(m.class) ?? 0) + 1);
-      units.push({ members: pending, unit: { key: orderKey(seed, pending[0]!.sha256), classCounts } });
+      units.push({ members: pending, unit: { key: seededKey(seed, pending[0]!.sha256), classCounts } });
     }
     const bins = assignUnits(units.map((u) => u.unit), SPLITS.map((s) => ratios[s]), counts, classTotals);
     units.forEach((u, i) => {
@@ -160,9 +159,6 @@ export function revertSplitMoves(db: Db, payload: string): { reverted: number; s
   return { reverted, skipped: moves.length - reverted };
 }
 
-function orderKey(seed: number, sha256: string): string {
-  return crypto.createHash('sha256').update(`${seed}:${sha256}`).digest('hex');
-}
 
 /** The seed of the last split made (training splits newly labeled specimens with it), or null before any. */
 export function storedSplitSeed(db: Db): number | null {
@@ -182,4 +178,13 @@ export function splitLabeledSpecimens(db: Db): { id: number; sha256: string; pat
     `SELECT s.id, s.sha256, s.path, s.split, c.name AS class FROM specimens s JOIN classes c ON c.id = s.label_class_id
       WHERE s.split IS NOT NULL AND c.merged_into IS NULL ORDER BY s.sha256`,
   ).all() as { id: number; sha256: string; path: string; split: Split; class: string }[];
+}
+
+/** Every labeled specimen under an active class, by sha256, split or not: what cross-validation folds. */
+export function activeLabeledSpecimens(db: Db): { id: number; sha256: string; path: string; split: Split | null; class: string }[] {
+  return stmt(
+    db,
+    `SELECT s.id, s.sha256, s.path, s.split, c.name AS class FROM specimens s JOIN classes c ON c.id = s.label_class_id
+      WHERE c.merged_into IS NULL ORDER BY s.sha256`,
+  ).all() as { id: number; sha256: string; path: string; split: Split | null; class: string }[];
 }

@@ -12,9 +12,11 @@ import { classifyCommand } from './commands/classify';
 import { embedCommand } from './commands/embed';
 import { exportCommand } from './commands/export';
 import { trainCommand } from './commands/train';
+import { cvCommand } from './commands/cv';
 import { evalCommand } from './commands/eval';
+import { compareCommand } from './commands/compare';
 
-export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, labelCommand, undoCommand, classesCommand, trainCommand, evalCommand, classifyCommand, exportCommand, embedCommand];
+export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, labelCommand, undoCommand, classesCommand, trainCommand, cvCommand, evalCommand, compareCommand, classifyCommand, exportCommand, embedCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

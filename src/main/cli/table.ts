@@ -6,3 +6,9 @@ export function formatTable(header: string[], rows: string[][]): string {
     cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }
+
+/** A 95% interval for a table or a sentence: "[91.3–97.1%]" as percentages, "[0.812–0.904]" otherwise; "" when absent. */
+export function formatInterval(ci: readonly [number, number] | undefined, percent: boolean): string {
+  if (!ci) return '';
+  return percent ? `[${(100 * ci[0]).toFixed(1)}–${(100 * ci[1]).toFixed(1)}%]` : `[${ci[0].toFixed(3)}–${ci[1].toFixed(3)}]`;
+}

@@ -11,7 +11,7 @@ import type { JobProgress, JobResult, TrainParams } from '../../shared/ipc';
 import { backboneChoice } from '../../shared/training-options';
 import { epochMetrics } from '../catalogue';
 import { WeightsFileError } from '../engine';
-import { runFiles, trainModel, type TrainProgress } from '../jobs/train/train';
+import { runFiles, trainModel, type TrainProgress, type TrainSettings } from '../jobs/train/train';
 import { defaultWeightsPath } from '../jobs/train/weights';
 import type { RunHooks, ServiceContext } from './context';
 
@@ -44,30 +44,37 @@ export function checkTrain(params: TrainParams): void {
   }
 }
 
+/** The training settings of params, as the trainer takes them (the run's folder, catalogue and hooks aside). */
+export function trainingSettings(params: TrainParams): TrainSettings {
+  return {
+    variant: params.variant,
+    backbone: params.backbone,
+    weights: weightsFor(params),
+    epochs: params.epochs,
+    batchSize: params.batchSize,
+    lr: params.lr,
+    weightDecay: params.weightDecay,
+    seed: params.seed,
+    device: params.device,
+    weighting: params.weighting,
+    ...(params.beta !== undefined ? { beta: params.beta } : {}),
+    cbamGate: params.cbamGate,
+    warmupEpochs: params.warmupEpochs,
+    ...(params.limitPerClass !== null ? { limitPerClass: params.limitPerClass } : {}),
+    ...(params.imageSize !== 224 ? { vitOverrides: { imageSize: params.imageSize } } : {}),
+  };
+}
+
 /** Trains (or resumes) a run; resolves with its result, `cancelled` when the signal stopped it. */
 export async function runTrain(ctx: ServiceContext, params: TrainParams, hooks: RunHooks<TrainProgressInfo> = {}): Promise<TrainResultInfo> {
   checkTrain(params);
   const tracker = new TrainProgressTracker(ctx);
   try {
     const result = await trainModel({
+      ...trainingSettings(params),
       db: ctx.db,
       cataloguePath: ctx.cataloguePath,
       outDir: path.resolve(params.outDir),
-      variant: params.variant,
-      backbone: params.backbone,
-      weights: weightsFor(params),
-      epochs: params.epochs,
-      batchSize: params.batchSize,
-      lr: params.lr,
-      weightDecay: params.weightDecay,
-      seed: params.seed,
-      device: params.device,
-      weighting: params.weighting,
-      ...(params.beta !== undefined ? { beta: params.beta } : {}),
-      cbamGate: params.cbamGate,
-      warmupEpochs: params.warmupEpochs,
-      ...(params.limitPerClass !== null ? { limitPerClass: params.limitPerClass } : {}),
-      ...(params.imageSize !== 224 ? { vitOverrides: { imageSize: params.imageSize } } : {}),
       restart: params.restart,
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       ...(hooks.onProgress ? { onProgress: (p: TrainProgress) => hooks.onProgress!(tracker.update(p)) } : {}),
@@ -85,7 +92,7 @@ export async function runTrain(ctx: ServiceContext, params: TrainParams, hooks: 
  * run shows its earlier epochs too) and a bounded trace of the running training loss, so a renderer that
  * joins late, or misses coalesced events, draws whole curves.
  */
-class TrainProgressTracker {
+export class TrainProgressTracker {
   private epochs: TrainProgressInfo['epochsDone'] = [];
   private trace: { x: number; loss: number }[] = [];
   private loadedRun: number | null = null;
@@ -94,7 +101,9 @@ class TrainProgressTracker {
 
   update(p: TrainProgress): TrainProgressInfo {
     if (p.runId !== null && (this.loadedRun !== p.runId || p.finishedEpoch)) {
-      // Once when the run appears (a resumed run's earlier epochs), then after each finished epoch.
+      // Once when the run appears (a resumed run's earlier epochs), then after each finished epoch. A new run
+      // (the next fold of a cross-validation) starts its own loss trace.
+      if (this.loadedRun !== null && this.loadedRun !== p.runId) this.trace = [];
       this.loadedRun = p.runId;
       this.epochs = epochMetrics(this.ctx.db, p.runId);
     }

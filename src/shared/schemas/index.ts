@@ -13,3 +13,4 @@ export * from './evaluate';
 export * from './classify';
 export * from './labels';
 export * from './compare';
+export * from './cv';

@@ -1,13 +1,13 @@
 import { TrainParamsSchema, type TrainParams } from '../../../shared/schemas';
 import { BACKBONES, CBAM_GATES, DEVICES, VARIANTS, WEIGHTINGS } from '../../../shared/training-options';
 import { runTrain, type TrainProgressInfo, type TrainResultInfo } from '../../services/train';
-import { boolOpt, DB_OPTION, JSON_OPTION, parseFlags, UsageError, writeJson, type Command, type FlagBinding } from '../command';
+import { boolOpt, DB_OPTION, JSON_OPTION, parseFlags, UsageError, writeJson, type CliIo, type Command, type FlagBinding } from '../command';
 import { withCatalogue } from '../catalogue-arg';
 import { formatDuration } from '../progress';
 import { formatTable } from '../table';
 
 /** The command line's names for TrainParams' fields: parsed and checked by the same schema as the app's form. */
-const FLAGS: { [K in keyof TrainParams]-?: FlagBinding } = {
+export const TRAIN_FLAGS: { [K in keyof TrainParams]-?: FlagBinding } = {
   outDir: { flag: 'out', kind: 'text' },
   variant: { flag: 'variant', kind: 'text' },
   backbone: { flag: 'backbone', kind: 'text' },
@@ -34,35 +34,14 @@ export const trainCommand: Command = {
   options: {
     ...DB_OPTION,
     ...JSON_OPTION,
-    ...Object.fromEntries(Object.values(FLAGS).map((b) => [b.flag, { type: b.kind === 'boolean' ? 'boolean' : 'string' }])),
+    ...Object.fromEntries(Object.values(TRAIN_FLAGS).map((b) => [b.flag, { type: b.kind === 'boolean' ? 'boolean' : 'string' }])),
   },
   async run(args, io) {
     if (args.values.out === undefined) throw new UsageError('--out DIR is required');
-    const params = parseFlags(TrainParamsSchema, args, FLAGS);
+    const params = parseFlags(TrainParamsSchema, args, TRAIN_FLAGS);
     const json = boolOpt(args, 'json');
     return withCatalogue(args, async (db, cataloguePath) => {
-      let lastLine = 0;
-      let epochsShown = -1;
-      const result = await runTrain({ db, cataloguePath }, params, {
-        signal: io.signal,
-        onProgress: (p: TrainProgressInfo) => {
-          if (json) return;
-          // A resumed run's earlier epochs arrive with its first progress: only new ones are printed.
-          if (p.runId !== null && epochsShown < 0) epochsShown = p.epochsDone.length;
-          if (epochsShown >= 0 && p.epochsDone.length > epochsShown) {
-            for (const e of p.epochsDone.slice(epochsShown)) {
-              io.stderr.write(
-                `${io.stderr.isTTY ? '\r\x1b[2K' : ''}epoch ${e.epoch + 1}/${p.epochs}: train loss ${e.trainLoss.toFixed(4)} acc ${(100 * e.trainAccuracy).toFixed(1)}%, val loss ${e.valLoss?.toFixed(4)} acc ${(100 * (e.valAccuracy ?? 0)).toFixed(1)}% F1 ${e.valMacroF1?.toFixed(3)}${e.kept ? ' (kept)' : ''}, ${e.imagesPerSecond.toFixed(1)} img/s, ETA ${p.etaSeconds === null ? '--' : formatDuration(p.etaSeconds)}\n`,
-              );
-            }
-            epochsShown = p.epochsDone.length;
-          } else if (io.stderr.isTTY && Date.now() - lastLine > 250) {
-            lastLine = Date.now();
-            const detail = p.phase === 'training' ? `epoch ${p.epoch + 1}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${p.trainLoss?.toFixed(4) ?? '--'} ${p.imagesPerSecond?.toFixed(1) ?? '--'} img/s ETA ${p.etaSeconds === null ? '--' : formatDuration(p.etaSeconds)}` : (p.message ?? p.phase);
-            io.stderr.write(`\r\x1b[2K${p.phase}: ${detail}`);
-          }
-        },
-      });
+      const result = await runTrain({ db, cataloguePath }, params, { signal: io.signal, ...(json ? {} : { onProgress: trainProgressPrinter(io) }) });
       if (io.stderr.isTTY && !json) io.stderr.write('\r\x1b[2K');
       if (json) writeJson(io, result);
       else printResult(io.stdout, result);
@@ -84,4 +63,33 @@ function printResult(out: NodeJS.WritableStream, r: TrainResultInfo): void {
     out.write(`\nTest split: accuracy ${(100 * r.test.accuracy).toFixed(1)}%, macro F1 ${r.test.macro_f1.toFixed(3)}\n`);
     out.write(formatTable(['class', 'support', 'precision', 'recall', 'F1'], r.test.per_class.map((c) => [c.class, String(c.support), c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3)])));
   }
+}
+
+/**
+ * Prints a run's progress to stderr: a line per finished epoch (a resumed run's earlier epochs only once), and
+ * on a terminal a live status line in between. `prefix` names the run among several (a cross-validation's fold).
+ */
+export function trainProgressPrinter(io: CliIo, prefix = ''): (p: TrainProgressInfo) => void {
+  let lastLine = 0;
+  let epochsShown = -1;
+  let runId: number | null = null;
+  return (p) => {
+    if (p.runId !== runId) {
+      // A new run (the next fold): its earlier epochs, if resumed, were printed by the session that ran them.
+      runId = p.runId;
+      epochsShown = p.runId === null ? -1 : p.epochsDone.length;
+    }
+    if (epochsShown >= 0 && p.epochsDone.length > epochsShown) {
+      for (const e of p.epochsDone.slice(epochsShown)) {
+        io.stderr.write(
+          `${io.stderr.isTTY ? '\r\x1b[2K' : ''}${prefix}epoch ${e.epoch + 1}/${p.epochs}: train loss ${e.trainLoss.toFixed(4)} acc ${(100 * e.trainAccuracy).toFixed(1)}%, val loss ${e.valLoss?.toFixed(4)} acc ${(100 * (e.valAccuracy ?? 0)).toFixed(1)}% F1 ${e.valMacroF1?.toFixed(3)}${e.kept ? ' (kept)' : ''}, ${e.imagesPerSecond.toFixed(1)} img/s, ETA ${p.etaSeconds === null ? '--' : formatDuration(p.etaSeconds)}\n`,
+        );
+      }
+      epochsShown = p.epochsDone.length;
+    } else if (io.stderr.isTTY && Date.now() - lastLine > 250) {
+      lastLine = Date.now();
+      const detail = p.phase === 'training' ? `epoch ${p.epoch + 1}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${p.trainLoss?.toFixed(4) ?? '--'} ${p.imagesPerSecond?.toFixed(1) ?? '--'} img/s ETA ${p.etaSeconds === null ? '--' : formatDuration(p.etaSeconds)}` : (p.message ?? p.phase);
+      io.stderr.write(`\r\x1b[2K${prefix}${p.phase}: ${detail}`);
+    }
+  };
 }

@@ -1,7 +1,7 @@
 import { UserError } from '../../../shared/errors';
 import crypto from 'node:crypto';
 import type { Split } from '../../../shared/domain';
-import { assignSplits, countUnsplitLabeled, splitLabeledSpecimens, storedSplitSeed, type Db } from '../../catalogue';
+import { activeLabeledSpecimens, assignSplits, countUnsplitLabeled, splitLabeledSpecimens, storedSplitSeed, type Db } from '../../catalogue';
 import { classListProblem } from '../../../shared/class-name';
 import type { DataItem } from './data';
 
@@ -24,14 +24,31 @@ export class DatasetError extends UserError {
   }
 }
 
+export interface DatasetOptions {
+  splitSeed?: number;
+  limitPerClass?: number;
+  /**
+   * A split of the run's own for each specimen it trains on (a cross-validation fold), in place of the
+   * catalogue's: specimens it does not name are left out, and the catalogue's splits are neither read nor made.
+   */
+  assignment?: ReadonlyMap<number, Split>;
+}
+
 /**
  * The labeled catalogue as training data: the stratified split (labeled specimens without one are assigned
- * first, without moving the others), the classes that have training images, and per-split items.
+ * first, without moving the others) or the given assignment, the classes that have training images, and
+ * per-split items.
  */
-export function loadTrainingDataset(db: Db, options: { splitSeed?: number; limitPerClass?: number } = {}): TrainingDataset {
-  const unassigned = countUnsplitLabeled(db);
+export function loadTrainingDataset(db: Db, options: DatasetOptions = {}): TrainingDataset {
+  const { assignment } = options;
+  const unassigned = assignment ? 0 : countUnsplitLabeled(db);
   if (unassigned > 0) assignSplits(db, options.splitSeed ?? storedSplitSeed(db) ?? 0);
-  const rows = splitLabeledSpecimens(db);
+  const rows = assignment
+    ? activeLabeledSpecimens(db).flatMap((r) => {
+        const split = assignment.get(r.id);
+        return split ? [{ ...r, split }] : [];
+      })
+    : splitLabeledSpecimens(db);
   const trainClasses = new Set(rows.filter((r) => r.split === 'train').map((r) => r.class));
   const allClasses = [...new Set(rows.map((r) => r.class))];
   const classes = allClasses.filter((c) => trainClasses.has(c)).sort((a, b) => a.localeCompare(b));

@@ -80,6 +80,10 @@ export interface TrainOptions {
   limitPerClass?: number;
   /** Backbone changes (image size, depth...) for experiments and tests; the preset's values otherwise. */
   vitOverrides?: Partial<VitConfig>;
+  /** The run's own split of the specimens it uses (a cross-validation fold); the catalogue's splits otherwise. */
+  assignment?: ReadonlyMap<number, 'train' | 'val' | 'test'>;
+  /** The name the model is registered under; "<variant> <backbone> run <id>" otherwise. */
+  modelName?: string;
   /** Start again even if the output folder holds an unfinished run. */
   restart?: boolean;
   checkpointEverySeconds?: number;
@@ -87,6 +91,9 @@ export interface TrainOptions {
   signal?: AbortSignal;
   onProgress?: (p: TrainProgress) => void;
 }
+
+/** A run's training settings: what a cross-validation's folds share (the folder, data and hooks are each run's own). */
+export type TrainSettings = Omit<TrainOptions, 'db' | 'cataloguePath' | 'outDir' | 'assignment' | 'modelName' | 'restart' | 'signal' | 'onProgress'>;
 
 export interface TrainProgress {
   phase: 'preparing' | 'training' | 'validating' | 'exporting';
@@ -229,7 +236,10 @@ async function planRun(o: TrainOptions): Promise<RunPlan> {
   const outDir = path.resolve(o.outDir);
   fs.mkdirSync(outDir, { recursive: true });
   preparing(o, 'reading the catalogue');
-  const dataset = loadTrainingDataset(o.db, o.limitPerClass !== undefined ? { limitPerClass: o.limitPerClass } : {});
+  const dataset = loadTrainingDataset(o.db, {
+    ...(o.limitPerClass !== undefined ? { limitPerClass: o.limitPerClass } : {}),
+    ...(o.assignment ? { assignment: o.assignment } : {}),
+  });
   const classes = dataset.classes;
   const vit = vitConfig(o.backbone, classes.length, o.vitOverrides);
   const modelConfig: ModelConfig =
@@ -590,7 +600,7 @@ class TrainingRun {
       id: modelId,
       path: f.model,
       runId: this.runId,
-      name: `${o.variant} ${o.backbone} run ${this.runId}`,
+      name: o.modelName ?? `${o.variant} ${o.backbone} run ${this.runId}`,
       classes: p.classes,
       metadata: Object.fromEntries(Object.entries(metadata).map(([k, val]) => [k, typeof val === 'string' ? val : JSON.stringify(val)])),
     });

@@ -1,0 +1,74 @@
+// Group-aware stratified k-fold: every photo group (one rock) in one fold, each class spread evenly over the
+// folds; inside a fold's training part, a group-aware validation share that picks the kept epoch. The held-out
+// fold is never seen by the model that predicts it, neither to train nor to choose its epoch.
+import { UserError } from '../../../shared/errors';
+import type { Split } from '../../../shared/domain';
+import { assignUnits, seededKey, type StratifyUnit } from '../../base/stratify';
+
+export interface FoldSpecimen {
+  id: number;
+  sha256: string;
+  class: string;
+  /** Its photo group (groups.ts), named by the group's first specimen id. */
+  group: number;
+}
+
+export interface FoldPlan {
+  folds: number;
+  /** The fold (0-based) that holds out each specimen. */
+  foldOf: Map<number, number>;
+  /** Fold k's split: the held-out fold as 'test', the rest as 'train' and 'val'. */
+  assignment(fold: number): Map<number, Split>;
+}
+
+/** The validation share inside each fold's training part: the catalogue's 8:1 of train to val. */
+const INNER_SHARES = [8, 1];
+
+/**
+ * Plans K folds over the labeled specimens, or refuses K with a message that names the class that limits it:
+ * a class needs photos of at least K rocks (groups) so that every fold holds some out.
+ */
+export function planFolds(specimens: readonly FoldSpecimen[], folds: number, seed: number): FoldPlan {
+  if (!Number.isInteger(folds) || folds < 2) throw new UserError('invalid-input', `--folds must be a whole number of at least 2, got ${folds}`);
+  const groupsOfClass = new Map<string, Set<number>>();
+  for (const s of specimens) groupsOfClass.set(s.class, (groupsOfClass.get(s.class) ?? new Set()).add(s.group));
+  const [limiting, groups] = [...groupsOfClass].sort(([a, x], [b, y]) => x.size - y.size || a.localeCompare(b))[0] ?? ['', new Set()];
+  if (groups.size < folds) {
+    throw new UserError(
+      'invalid-input',
+      `--folds ${folds} is more than "${limiting}" allows: its ${[...specimens].filter((s) => s.class === limiting).length} labeled photos are of ${groups.size} rocks (photo groups), and each fold must hold one out; use --folds ${Math.max(2, groups.size)} or fewer${groups.size < 2 ? `, or label more photos of "${limiting}"` : ''}`,
+    );
+  }
+  const foldOfGroup = placeGroups(specimens, new Array<number>(folds).fill(1), seed);
+  const foldOf = new Map(specimens.map((s) => [s.id, foldOfGroup.get(s.group)!]));
+  return {
+    folds,
+    foldOf,
+    assignment(fold: number): Map<number, Split> {
+      const rest = specimens.filter((s) => foldOf.get(s.id) !== fold);
+      const inner = placeGroups(rest, INNER_SHARES, seed);
+      const out = new Map<number, Split>();
+      for (const s of specimens) out.set(s.id, foldOf.get(s.id) === fold ? 'test' : inner.get(s.group) === 0 ? 'train' : 'val');
+      return out;
+    },
+  };
+}
+
+/** The bin of each group, stratified by class (base/stratify.ts), in an order fixed by the seed. */
+function placeGroups(specimens: readonly FoldSpecimen[], shares: readonly number[], seed: number): Map<number, number> {
+  const members = new Map<number, FoldSpecimen[]>();
+  const classTotals = new Map<string, number>();
+  for (const s of specimens) {
+    members.set(s.group, [...(members.get(s.group) ?? []), s]);
+    classTotals.set(s.class, (classTotals.get(s.class) ?? 0) + 1);
+  }
+  const groups = [...members];
+  const units: StratifyUnit[] = groups.map(([, list]) => {
+    const classCounts = new Map<string, number>();
+    for (const s of list) classCounts.set(s.class, (classCounts.get(s.class) ?? 0) + 1);
+    const first = list.reduce((a, b) => (a.sha256 < b.sha256 ? a : b));
+    return { key: seededKey(seed, first.sha256), classCounts };
+  });
+  const bins = assignUnits(units, shares, new Map(), classTotals);
+  return new Map(groups.map(([group], i) => [group, bins[i]!]));
+}

@@ -1,0 +1,55 @@
+// Use case: k-fold cross-validation on the catalogue. The CLI (`orelab cv`) and the app's `cv` job come here
+// with the same CvParams (shared/schemas/cv.ts), already parsed by their shell.
+//
+//   params (CvParamsSchema) → checkCv: what training refuses, before a job exists
+//                           → runCv:   crossValidate (jobs/cv): K trainings (jobs/train, the engine in its worker),
+//                                      each held-out fold scored by its model (jobs/inference, in its workers)
+import path from 'node:path';
+import type { z } from 'zod';
+import type { CvParams, CvProgressSchema, CvResultSchema } from '../../shared/schemas';
+import { crossValidate } from '../jobs/cv/cv';
+import { WeightsFileError } from '../engine';
+import { UserError } from '../../shared/errors';
+import { openModelFile } from './classify';
+import type { RunHooks, ServiceContext } from './context';
+import { checkTrain, trainingSettings, TrainProgressTracker } from './train';
+
+export type CvProgressInfo = z.output<typeof CvProgressSchema>;
+export type CvResultInfo = z.output<typeof CvResultSchema>;
+
+/** The prediction set's name: the one given, else the folder's; TTA scores the same folds into a second set. */
+export function cvRunName(params: Pick<CvParams, 'name' | 'outDir' | 'tta'>): string {
+  const base = params.name ?? path.basename(path.resolve(params.outDir));
+  return params.tta ? `${base}+tta` : base;
+}
+
+/** Refuses a cross-validation that cannot work (the folder, the weights), before anything starts. */
+export function checkCv(params: CvParams): void {
+  // A fold's folder is checked by its own training; the run's folder is a folder of folds, never a model's.
+  checkTrain({ ...params, restart: true });
+}
+
+/** Runs (or resumes) the cross-validation; resolves with the summary, `cancelled` when the signal stopped it. */
+export async function runCv(ctx: ServiceContext, params: CvParams, hooks: RunHooks<CvProgressInfo> = {}): Promise<CvResultInfo> {
+  checkCv(params);
+  const tracker = new TrainProgressTracker(ctx);
+  try {
+    return await crossValidate({
+      db: ctx.db,
+      cataloguePath: ctx.cataloguePath,
+      outDir: path.resolve(params.outDir),
+      name: cvRunName(params),
+      folds: params.folds,
+      foldSeed: params.foldSeed,
+      train: trainingSettings(params),
+      tta: params.tta,
+      restart: params.restart,
+      openClassifier: (modelPath) => openModelFile(modelPath, { device: params.device }),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      ...(hooks.onProgress ? { onProgress: (p) => hooks.onProgress!({ ...p, train: p.train ? tracker.update(p.train) : null }) } : {}),
+    });
+  } catch (err) {
+    if (err instanceof WeightsFileError) throw new UserError('invalid-input', err.message);
+    throw err;
+  }
+}
