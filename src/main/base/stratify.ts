@@ -1,4 +1,5 @@
 // Stratified assignment of indivisible units (photo groups) to bins (splits, or cross-validation folds).
+import crypto from 'node:crypto';
 
 /** A unit that must stay whole: its members' classes, and the key that orders it among equals (seeded). */
 export interface StratifyUnit {
@@ -49,4 +50,9 @@ export function assignUnits(
     }
   }
   return binOf;
+}
+
+/** A unit's place among equals for a seed: the same seed and photo always give the same order. */
+export function seededKey(seed: number, sha256: string): string {
+  return crypto.createHash('sha256').update(`${seed}:${sha256}`).digest('hex');
 }
