@@ -2,7 +2,9 @@
 // second, against the raw model throughput on tensors already in memory (the same model.onnx, the same
 // batch, the same inference worker), and PyTorch eager's model-only throughput on the same architecture.
 // The three are measured in interleaved rounds so that they share the machine's state (raw before and after
-// each CLI run); medians reported.
+// each CLI run); medians reported. Then test-time augmentation's cost: `classify --tta` end to end over the
+// first copy (8 model images per photo, so one run over a third of the photos), and raw through the same
+// augmenting wrapper, reported as a line of its own before the last line.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +18,7 @@ import { fitPretrained } from '../src/main/engine/pretrained/fit';
 import { exportClassifier } from '../src/main/jobs/train/export';
 import { AUGREG_PREPROCESS } from '../src/main/images/preprocess';
 import { OnnxClassifier } from '../src/main/jobs/inference/classifier';
+import { withTestTimeAugmentation, type BatchClassifier } from '../src/main/jobs/batch-classifier';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DATASET = path.resolve(ROOT, '../shared/datasets/minerals7');
@@ -53,18 +56,22 @@ try {
       fs.writeFileSync(dest, Buffer.concat([bytes.subarray(0, 2), comment, bytes.subarray(2)]));
     }
   }
-  const images = (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => f.endsWith('.jpg')).length;
 
+  const countImages = (dir: string) => (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.jpg')).length;
+  const images = countImages(folder);
   if (spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
-  const e2e = async (round: number): Promise<number> => {
-    const csv = path.join(work, `round${round}.csv`);
+  const e2e = async (round: number, options: { tta?: boolean; folder?: string } = {}): Promise<number> => {
+    const csv = path.join(work, `round${round}${options.tta ? '-tta' : ''}.csv`);
+    const from = options.folder ?? folder;
+    const expected = countImages(from);
     const started = performance.now();
-    const r = spawnSync(process.execPath, ['dist/main/cli.js', 'classify', folder, '--model', modelPath, '--csv', csv, '--batch', String(BATCH), '--json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
+    const args = ['dist/main/cli.js', 'classify', from, '--model', modelPath, '--csv', csv, '--batch', String(BATCH), '--json', ...(options.tta ? ['--tta'] : [])];
+    const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
     const seconds = (performance.now() - started) / 1000;
     if (r.status !== 0) throw new Error(`classify failed: ${r.stderr}`);
     const summary = JSON.parse(r.stdout) as { classified: number };
-    if (summary.classified !== images) throw new Error(`classified ${summary.classified} of ${images}`);
-    return images / seconds;
+    if (summary.classified !== expected) throw new Error(`classified ${summary.classified} of ${expected}`);
+    return expected / seconds;
   };
 
   const classifier = await OnnxClassifier.open(modelPath);
@@ -73,13 +80,13 @@ try {
   // Batches of 8 with as many in flight as the classifier has workers, and probabilities only (no attention
   // map), as `orelab classify` asks for them.
   // Returns [images, seconds].
-  const raw = async (batches: number): Promise<[number, number]> => {
+  const raw = async (batches: number, model: Pick<BatchClassifier, 'classify'> = classifier): Promise<[number, number]> => {
     const started = performance.now();
     let issued = 0;
     const lane = async () => {
       while (issued < batches) {
         issued++;
-        await classifier.classify(tensors, BATCH);
+        await model.classify(tensors, BATCH);
       }
     };
     await Promise.all(Array.from({ length: classifier.concurrency }, lane));
@@ -108,10 +115,21 @@ try {
     console.log(`round ${round + 1}: e2e ${results.e2e.at(-1)!.toFixed(2)} img/s, raw ${results.raw.at(-1)!.toFixed(2)} img/s, pytorch ${results.pytorch.at(-1)!.toFixed(2)} img/s`);
   }
   torch.stdin.end();
+  // TTA after the plain rounds: one e2e run (a third of the photos, each 8 model images) bracketed by raw TTA.
+  const augmenting = withTestTimeAugmentation(classifier);
+  const ttaBatches = Math.max(classifier.concurrency, Math.ceil(RAW_BATCHES / 16));
+  const [t1, u1] = await raw(ttaBatches, augmenting);
+  const ttaFolder = path.join(folder, 'copy0');
+  const ttaE2e = await e2e(ROUNDS, { tta: true, folder: ttaFolder });
+  const [t2, u2] = await raw(ttaBatches, augmenting);
+  const ttaRaw = (t1 + t2) / (u1 + u2);
   await classifier.close();
   const [e, r, p] = [median(results.e2e), median(results.raw), median(results.pytorch)];
   console.log(`e2e = the orelab CLI from start to finish: scan, read, sha256, decode + resize (sharp), batched inference in workers, CSV; raw = the same model through the same classifier on in-memory tensors (batches of ${BATCH}, ${classifier.concurrency} in flight)`);
   console.log(`orelab raw / pytorch eager: ${(r / p).toFixed(2)}x (goal >= 3x)`);
+  console.log(
+    `classify --tta (8 views per photo): e2e ${ttaE2e.toFixed(1)} img/s over ${countImages(ttaFolder)} photos (1 run), raw ${ttaRaw.toFixed(1)} img/s (${2 * ttaBatches} batches of ${BATCH}); ${(e / ttaE2e).toFixed(1)}x the plain e2e time per photo, ${(r / ttaRaw).toFixed(1)}x raw`,
+  );
   console.log(`classify: e2e ${e.toFixed(1)} img/s, raw ${r.toFixed(1)} img/s, ratio ${(e / r).toFixed(2)}, pytorch ${p.toFixed(1)} img/s`);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });

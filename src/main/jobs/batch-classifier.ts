@@ -27,12 +27,13 @@ export const TTA_VIEWS = DIHEDRAL_GROUP;
  * for the image's 8 flips and quarter turns (TTA_VIEWS). Predictions stay the model's (same id and record).
  *
  * The views are made on the host and batched through the model's own sessions, not built into its graph.
- * Both run the model on 8 images per photo; they differ only in where the views are made. Measured on this
- * 2-core box, shared (load 8-9), MA-ViT-Ti 224 batch 8, one session of 2 threads, 12 interleaved rounds of
- * 6 photos (the graph version: the model file with Slice/Transpose/Concat in front and a ReduceMean behind,
- * giving the same means to 3e-8): batched 747 ms per photo, in-graph 779 (medians), batched faster in 7 of
- * 12 rounds; the host's 8 views cost 25 ms per photo of that. No gain to pay for a rewritten model file
- * (models trained elsewhere included, and only for a model whose batch is 8).
+ * Both run the model on 8 images per photo; they differ only in where the views are made. Measured by
+ * `npm run bench -- classify-tta-graph` (MA-ViT-Ti 224 batch 8, one session of 2 threads each, 12 interleaved
+ * rounds of 6 photos; the graph version is the model file with Slice/Transpose/Concat in front and a
+ * ReduceMean behind, and its means agree with these to 1e-8) on this 2-core box, shared (load 8 to 11), twice:
+ * medians batched 747 and 364 ms per photo, in the graph 779 and 462; batched faster in 7 of 12 rounds both
+ * times. The host's 8 views cost 16 to 25 ms per photo of that. No gain, then, to pay for a rewritten model
+ * file (models trained elsewhere included, and only possible for a model whose batch is 8).
  */
 export function withTestTimeAugmentation(classifier: BatchClassifier): BatchClassifier {
   const views = TTA_VIEWS.length;
