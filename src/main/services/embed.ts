@@ -90,6 +90,7 @@ export async function ensureEmbeddings(ctx: ServiceContext, params: EmbedParams,
     {
       sha256: ref.info.sha256,
       preprocessing: ref.preprocessing,
+      batchSize: EMBED_BATCH,
       open: async () => {
         let graph: { bytes: Uint8Array; dim: number };
         try {

@@ -13,8 +13,8 @@ export const EmbedParamsSchema = z
   .strict();
 export type EmbedParams = z.output<typeof EmbedParamsSchema>;
 
-/** Decoding photos into the preprocessing cache, then running the backbone over them. */
-export const EmbedProgressSchema = z.object({ phase: z.enum(['decode', 'embed']), done: Count, total: Count });
+/** Specimens tried (embedded or failed) of those missing a vector. */
+export const EmbedProgressSchema = z.object({ done: Count, total: Count, errors: Count });
 export type EmbedProgress = z.output<typeof EmbedProgressSchema>;
 
 /** The backbone the vectors belong to: they are stored under `sha256`, the model file's full hash. */

@@ -19,19 +19,10 @@ export const embedCommand: Command = {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
     const params = parseFlags(EmbedParamsSchema, args, FLAGS);
     return withCatalogue(args, async (db, file) => {
-      let bar = new ProgressBar(io.stderr, 'embed');
-      let phase = '';
+      const bar = new ProgressBar(io.stderr, 'embed');
       const result = await ensureEmbeddings({ db, cataloguePath: file }, params, {
         signal: io.signal,
-        onProgress: (p) => {
-          // A new bar per phase (decode, embed): its rate and ETA are the phase's own.
-          if (p.phase !== phase) {
-            bar.done();
-            bar = new ProgressBar(io.stderr, `embed: ${p.phase}`);
-            phase = p.phase;
-          }
-          bar.update(p.done, p.total);
-        },
+        onProgress: (p) => bar.update(p.done, p.total, p.errors > 0 ? `err ${p.errors}` : ''),
       });
       bar.done();
       if (boolOpt(args, 'json')) writeJson(io, { catalogue: file, ...result });
