@@ -1,13 +1,51 @@
 // Photo groups: the specimens that are one rock. A group is a connected set of specimens joined by a shared
-// sample code, or by near-duplicate photos (perceptual hashes within a Hamming threshold), except over a link
-// the user cut. Groups are computed on every read, never stored, so they follow the catalogue as it changes.
+// sample code, by near-duplicate photos (perceptual hashes within a Hamming threshold), or by backbone
+// embeddings close in cosine (for one model, where both specimens have one), except over a link the user cut.
+// Groups are computed on every read, never stored, so they follow the catalogue as it changes.
 import { stmt, type Db } from './open';
+import { getEmbeddings } from './embeddings';
+import { nowIso } from './time';
+import { UserError } from '../../shared/errors';
+import { nearPairs, packedDistance, packHashes } from '../images/hamming';
+
+/**
+ * Near-duplicates: pHashes at most 12 bits apart (of 64) and dHashes at most 10. Chosen on minerals7
+ * (scripts/near-duplicates.ts; docs/results.md, "Near-duplicate threshold"): of its 322,806 pairs this links
+ * exactly its 3 pairs of one photograph (a copy, a watermarked copy, a recrop at pHash 10, dHash 6) and no other,
+ * and 88% of its photos to a copy cropped by 3% on every side. pHash alone links 25 other pairs at ≤ 12 (different
+ * rocks on a white ground, whose dHashes are 12–27 bits apart), dHash alone dozens more.
+ */
+export const DEFAULT_MAX_PHASH_DISTANCE = 12;
+export const DEFAULT_MAX_DHASH_DISTANCE = 10;
+/**
+ * Embedding links: cosine at least this. Not yet measured (no catalogue had embeddings when groups were written);
+ * embedding links are off unless a model is named.
+ */
+export const DEFAULT_MIN_EMBEDDING_COSINE = 0.95;
+
+export interface PhotoGroupOptions {
+  /** The model file (sha256 of model.onnx, as the embeddings table keys it) whose embeddings also join specimens; default: none. */
+  embeddingModel?: string;
+  minEmbeddingCosine?: number;
+  maxPhashDistance?: number;
+  maxDhashDistance?: number;
+}
+
+/** Why two specimens are in one group. */
+export type GroupLink =
+  | { a: number; b: number; kind: 'sample-code'; sampleCode: string }
+  | { a: number; b: number; kind: 'near-duplicate'; phashDistance: number; dhashDistance: number }
+  | { a: number; b: number; kind: 'embedding'; cosine: number };
 
 export interface PhotoGroups {
   /** The group of every specimen, named by its smallest (first imported) specimen id; a lone specimen is its own group. */
   groupOf: Map<number, number>;
   /** The groups of two or more specimens, by group id: member ids, ascending. */
   members: Map<number, number[]>;
+  /** The links that made the groups (a < b; sample codes chain each member to the code's first specimen), cut links left out. */
+  links: GroupLink[];
+  /** Specimens with no perceptual hash yet (joined by sample code and embeddings only): run the hash backfill. */
+  unhashed: number;
 }
 
 /** Union–find over specimen ids; the root is always the smallest id of its set. */
@@ -31,18 +69,27 @@ export class DisjointSets {
   }
 }
 
+interface GroupingRow {
+  id: number;
+  sample_code: string | null;
+  phash: string | null;
+  dhash: string | null;
+}
+
+const normalCode = (code: string | null): string => code?.trim().toLowerCase() ?? '';
+const pairKey = (a: number, b: number): number => (a < b ? a * 2 ** 26 + b : b * 2 ** 26 + a);
+
 /** Every specimen's group (see the file's comment). */
-export function photoGroups(db: Db): PhotoGroups {
-  const rows = stmt(db, 'SELECT id, sample_code FROM specimens ORDER BY id').all() as { id: number; sample_code: string | null }[];
+export function photoGroups(db: Db, options: PhotoGroupOptions = {}): PhotoGroups {
+  const rows = stmt(db, 'SELECT id, sample_code, phash, dhash FROM specimens ORDER BY id').all() as GroupingRow[];
+  const cuts = new Set((stmt(db, 'SELECT specimen_a AS a, specimen_b AS b FROM group_cuts').all() as { a: number; b: number }[]).map((c) => pairKey(c.a, c.b)));
+  const links = [
+    ...sampleCodeLinks(rows),
+    ...nearDuplicateLinks(rows, options.maxPhashDistance ?? DEFAULT_MAX_PHASH_DISTANCE, options.maxDhashDistance ?? DEFAULT_MAX_DHASH_DISTANCE),
+    ...(options.embeddingModel ? embeddingLinks(db, options.embeddingModel, options.minEmbeddingCosine ?? DEFAULT_MIN_EMBEDDING_COSINE) : []),
+  ].filter((l) => l.kind === 'sample-code' || !cuts.has(pairKey(l.a, l.b)));
   const sets = new DisjointSets();
-  const byCode = new Map<string, number>();
-  for (const r of rows) {
-    const code = r.sample_code?.trim().toLowerCase();
-    if (!code) continue;
-    const first = byCode.get(code);
-    if (first === undefined) byCode.set(code, r.id);
-    else sets.union(first, r.id);
-  }
+  for (const l of links) sets.union(l.a, l.b);
   const groupOf = new Map<number, number>();
   const members = new Map<number, number[]>();
   for (const r of rows) {
@@ -53,5 +100,144 @@ export function photoGroups(db: Db): PhotoGroups {
     members.set(g, list);
   }
   for (const [g, list] of members) if (list.length < 2) members.delete(g);
-  return { groupOf, members };
+  return { groupOf, members, links, unhashed: rows.filter((r) => r.phash === null || r.dhash === null).length };
+}
+
+/** Each specimen with a sample code linked to the first specimen with the same code (trimmed, any case). */
+function sampleCodeLinks(rows: readonly GroupingRow[]): GroupLink[] {
+  const first = new Map<string, number>();
+  const links: GroupLink[] = [];
+  for (const r of rows) {
+    const code = normalCode(r.sample_code);
+    if (!code) continue;
+    const a = first.get(code);
+    if (a === undefined) first.set(code, r.id);
+    else links.push({ a, b: r.id, kind: 'sample-code', sampleCode: r.sample_code!.trim() });
+  }
+  return links;
+}
+
+/** Pairs within both distances: the pHash pass over all pairs first, the dHash only for the few it keeps. */
+function nearDuplicateLinks(rows: readonly GroupingRow[], maxPhash: number, maxDhash: number): GroupLink[] {
+  const hashed = rows.filter((r) => r.phash !== null && r.dhash !== null);
+  const dhashes = packHashes(hashed.map((r) => r.dhash!));
+  const links: GroupLink[] = [];
+  for (const { i, j, distance } of nearPairs(packHashes(hashed.map((r) => r.phash!)), maxPhash)) {
+    const dhashDistance = packedDistance(dhashes, i, j);
+    if (dhashDistance <= maxDhash) links.push({ a: hashed[i]!.id, b: hashed[j]!.id, kind: 'near-duplicate', phashDistance: distance, dhashDistance });
+  }
+  return links;
+}
+
+/** Pairs of specimens whose embeddings for the model are at least `minCosine` apart in angle's cosine. */
+function embeddingLinks(db: Db, model: string, minCosine: number): GroupLink[] {
+  const stored = getEmbeddings(db, model);
+  const unit = stored.map((e) => {
+    const norm = Math.hypot(...e.vector) || 1;
+    return e.vector.map((x) => x / norm);
+  });
+  const links: GroupLink[] = [];
+  for (let i = 0; i < unit.length; i++) {
+    for (let j = i + 1; j < unit.length; j++) {
+      const u = unit[i]!;
+      const v = unit[j]!;
+      if (u.length !== v.length) continue;
+      let dot = 0;
+      for (let k = 0; k < u.length; k++) dot += u[k]! * v[k]!;
+      if (dot >= minCosine) links.push({ a: stored[i]!.specimenId, b: stored[j]!.specimenId, kind: 'embedding', cosine: dot });
+    }
+  }
+  return links;
+}
+
+/** What `separateFromGroups` did: per group it changed, who left it, and how many pairs were newly cut. */
+export interface SeparationResult {
+  groups: { group: number; left: number[]; remaining: number[] }[];
+  cutsAdded: number;
+}
+
+/**
+ * "These are two rocks": the given specimens leave their group. Every link between them and the rest of their
+ * group is cut (all such pairs go to group_cuts, not only the pairs linked today, so that a later link,
+ * e.g. from a new model's embeddings, cannot join them again). The ones named stay together only where
+ * they are linked among themselves. A shared sample code is the user's own statement and is not cut here.
+ */
+export function separateFromGroups(db: Db, ids: readonly number[], options: PhotoGroupOptions = {}): SeparationResult {
+  return db.transaction(() => {
+    const groups = photoGroups(db, options);
+    const leaving = new Set(ids);
+    const codes = new Map((stmt(db, 'SELECT id, sample_code FROM specimens').all() as { id: number; sample_code: string | null }[]).map((r) => [r.id, r.sample_code]));
+    const byGroup = new Map<number, number[]>();
+    for (const id of leaving) {
+      if (!codes.has(id)) throw new UserError('not-found', `no specimen with id ${id}`);
+      const g = groups.groupOf.get(id)!;
+      if (!groups.members.has(g)) throw new UserError('invalid-input', `specimen ${id} is in no group: there is nothing to separate it from`);
+      byGroup.set(g, [...(byGroup.get(g) ?? []), id]);
+    }
+    const insert = stmt(db, 'INSERT OR IGNORE INTO group_cuts (specimen_a, specimen_b, at) VALUES (?, ?, ?)');
+    const at = nowIso();
+    const result: SeparationResult = { groups: [], cutsAdded: 0 };
+    for (const [group, left] of [...byGroup].sort(([a], [b]) => a - b)) {
+      const remaining = groups.members.get(group)!.filter((id) => !leaving.has(id));
+      if (remaining.length === 0) {
+        throw new UserError('invalid-input', `specimens ${left.join(', ')} are the whole of group ${group}: name the ones that should leave it`);
+      }
+      refuseSharedCode(left, remaining, codes);
+      for (const a of left) for (const b of remaining) result.cutsAdded += insert.run(Math.min(a, b), Math.max(a, b), at).changes;
+      result.groups.push({ group, left: [...left].sort((x, y) => x - y), remaining });
+    }
+    return result;
+  })();
+}
+
+function refuseSharedCode(left: readonly number[], remaining: readonly number[], codes: ReadonlyMap<number, string | null>): void {
+  const remainingByCode = new Map(remaining.filter((id) => normalCode(codes.get(id) ?? null)).map((id) => [normalCode(codes.get(id) ?? null), id]));
+  for (const id of left) {
+    const other = remainingByCode.get(normalCode(codes.get(id) ?? null));
+    if (other === undefined) continue;
+    throw new UserError(
+      'conflict',
+      `specimens ${id} and ${other} share sample code "${codes.get(id)!.trim()}", which says they are one rock; edit the sample code of the one that is not to separate them`,
+    );
+  }
+}
+
+/** How many specimens have no perceptual hash yet. */
+export function countUnhashedSpecimens(db: Db): number {
+  return (stmt(db, 'SELECT COUNT(*) AS n FROM specimens WHERE phash IS NULL').get() as { n: number }).n;
+}
+
+/** A specimen waiting for its hashes, with what they are computed from. */
+export interface SpecimenToHash {
+  id: number;
+  path: string;
+  /** The stored thumbnail (upright JPEG), or null when it has none. */
+  thumbnail: Buffer | null;
+}
+
+/** Up to `limit` specimens without hashes whose id is above `afterId`, in id order. */
+export function specimensToHash(db: Db, afterId: number, limit: number): SpecimenToHash[] {
+  return (
+    stmt(
+      db,
+      `SELECT s.id, s.path, t.jpeg AS thumbnail FROM specimens s LEFT JOIN thumbnails t ON t.specimen_id = s.id
+        WHERE s.phash IS NULL AND s.id > ? ORDER BY s.id LIMIT ?`,
+    ).all(afterId, limit) as SpecimenToHash[]
+  );
+}
+
+/** Stores specimens' hashes in one transaction. */
+export function putPhotoHashes(db: Db, hashes: readonly { id: number; phash: string; dhash: string }[]): void {
+  const update = stmt(db, 'UPDATE specimens SET phash = ?, dhash = ? WHERE id = ?');
+  db.transaction(() => {
+    for (const h of hashes) update.run(h.phash, h.dhash, h.id);
+  })();
+}
+
+/** Every specimen's hashes (null until computed), path and label, in id order: what a threshold study reads. */
+export function specimenHashes(db: Db): { id: number; path: string; label: string | null; phash: string | null; dhash: string | null }[] {
+  return stmt(
+    db,
+    'SELECT s.id, s.path, c.name AS label, s.phash, s.dhash FROM specimens s LEFT JOIN classes c ON c.id = s.label_class_id ORDER BY s.id',
+  ).all() as { id: number; path: string; label: string | null; phash: string | null; dhash: string | null }[];
 }

@@ -16,6 +16,8 @@ export interface PhotoToAdd {
   height: number;
   exifDate: string | null;
   thumbnail: { jpeg: Buffer; width: number; height: number };
+  /** The thumbnail's perceptual hashes (images/phash.ts); absent or null: left for the hash backfill. */
+  hashes?: { phash: string; dhash: string } | null;
 }
 
 /** Adds a decoded photo as a new, unlabeled specimen with its thumbnail and file record. Call inside a transaction. */
@@ -31,6 +33,8 @@ export function addPhotoSpecimen(db: Db, photo: PhotoToAdd): number {
     exifDate: photo.exifDate,
     importedAt: nowIso(),
     labelClassId: null,
+    phash: photo.hashes?.phash ?? null,
+    dhash: photo.hashes?.dhash ?? null,
   });
   putThumbnail(db, id, photo.thumbnail.width, photo.thumbnail.height, photo.thumbnail.jpeg);
   recordFile(db, photo.path, photo.size, photo.mtimeMs, id);

@@ -14,6 +14,9 @@ export interface NewSpecimen {
   exifDate: string | null;
   importedAt: string;
   labelClassId: number | null;
+  /** Perceptual hashes (16 hex digits each, images/phash.ts); null when not computed (the backfill fills them). */
+  phash?: string | null;
+  dhash?: string | null;
 }
 
 const SPECIMEN_COLUMNS = `s.id, s.sha256, s.path, s.original_name AS originalName, s.byte_size AS byteSize, s.format,
@@ -30,10 +33,10 @@ export function insertSpecimen(db: Db, s: NewSpecimen): number {
   return Number(
     db
       .prepare(
-        `INSERT INTO specimens (sha256, path, original_name, byte_size, format, width, height, exif_date, imported_at, label_class_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO specimens (sha256, path, original_name, byte_size, format, width, height, exif_date, imported_at, label_class_id, phash, dhash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(s.sha256, s.path, s.originalName, s.byteSize, s.format, s.width, s.height, s.exifDate, s.importedAt, s.labelClassId)
+      .run(s.sha256, s.path, s.originalName, s.byteSize, s.format, s.width, s.height, s.exifDate, s.importedAt, s.labelClassId, s.phash ?? null, s.dhash ?? null)
       .lastInsertRowid,
   );
 }

@@ -1,5 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
 import { exifDate } from './exif';
+import { HASH_INPUT_SIDE, hashesOfPixels, photoHashes, type PhotoHashes } from './phash';
 import { UserError } from '../../shared/errors';
 
 /** Refuse images above this many pixels before decoding them (decompression bombs). 100 MP covers any camera. */
@@ -23,6 +24,13 @@ export interface DecodedImage {
   height: number;
   exifDate: string | null;
   thumbnail: { jpeg: Buffer; width: number; height: number };
+  /** The thumbnail's perceptual hashes (images/phash.ts); null when not asked for or not computable. */
+  hashes: PhotoHashes | null;
+}
+
+export interface DecodeOptions {
+  /** Compute the thumbnail's perceptual hashes (default true; false only to measure what they cost). */
+  photoHashes?: boolean;
 }
 
 /**
@@ -30,7 +38,8 @@ export interface DecodedImage {
  * size, then decodes the whole image (auto-oriented by EXIF) down to a JPEG thumbnail. Any failure is an
  * ImageDecodeError whose message says what is wrong in words a user can act on.
  */
-export async function decodeImage(bytes: Buffer): Promise<DecodedImage> {
+export async function decodeImage(bytes: Buffer, options: DecodeOptions = {}): Promise<DecodedImage> {
+  const hashing = options.photoHashes ?? true;
   if (bytes.length === 0) throw new ImageDecodeError('empty file (0 bytes)');
   let meta: Metadata;
   try {
@@ -56,9 +65,16 @@ export async function decodeImage(bytes: Buffer): Promise<DecodedImage> {
     if (isAlreadyThumbnail(meta, bytes)) {
       // A small, upright JPEG is its own thumbnail: re-encoding it would cost more than decoding it and
       // gain nothing a browser can't do when it scales the image. It is still decoded in full, to refuse
-      // truncated or corrupt files.
-      await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'warning' }).raw().toBuffer();
-      return { ...described, thumbnail: { jpeg: bytes, width: w, height: h } };
+      // truncated or corrupt files. Decoded to the hashes' 32×32, which reads every block as a full decode does
+      // and refuses the same files (checked on cut and overwritten JPEGs), and makes the hashes for free: a
+      // separate call per photo added 40% to the import of minerals7, 781 of whose 804 photos take this path.
+      const pass = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'warning' });
+      if (!hashing) {
+        await pass.raw().toBuffer();
+        return { ...described, thumbnail: { jpeg: bytes, width: w, height: h }, hashes: null };
+      }
+      const { data, info } = await pass.resize(HASH_INPUT_SIDE, HASH_INPUT_SIDE, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+      return { ...described, thumbnail: { jpeg: bytes, width: w, height: h }, hashes: hashesOfPixels(data, info.width, info.height, info.channels) };
     }
     const { data, info } = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'warning', pages: 1 })
       .rotate()
@@ -66,7 +82,9 @@ export async function decodeImage(bytes: Buffer): Promise<DecodedImage> {
       .flatten({ background: '#ffffff' })
       .jpeg({ quality: 78 })
       .toBuffer({ resolveWithObject: true });
-    return { ...described, thumbnail: { jpeg: data, width: info.width, height: info.height } };
+    // Hashed from the thumbnail, as the backfill does for older specimens, so both give a photo the same hashes.
+    const hashes = hashing ? await photoHashes(data) : null;
+    return { ...described, thumbnail: { jpeg: data, width: info.width, height: info.height }, hashes };
   } catch (err) {
     throw new ImageDecodeError(explainSharpError(err, bytes));
   }

@@ -43,6 +43,9 @@ export interface ImportOptions {
   concurrency?: number;
   onProgress?: (p: ImportProgress) => void;
   signal?: AbortSignal;
+  /** Compute the perceptual hashes of new specimens (default true). false only measures what they cost
+   * (bench/import.ts); specimens imported without them are hashed by the backfill (jobs/hash-backfill.ts). */
+  photoHashes?: boolean;
 }
 
 export interface ImportResult extends ImportSummary {
@@ -163,7 +166,8 @@ export async function importFolder(db: Db, options: ImportOptions): Promise<Impo
       }
     }
   }
-  for await (const { outcome, filePath } of pipeline(files(), async (entry) => ({ outcome: await processFile(db, entry.path, entry.classFolder), filePath: entry.path }), {
+  const hashing = options.photoHashes ?? true;
+  for await (const { outcome, filePath } of pipeline(files(), async (entry) => ({ outcome: await processFile(db, entry.path, entry.classFolder, hashing), filePath: entry.path }), {
     concurrency,
     ...(options.signal ? { signal: options.signal } : {}),
   })) {
@@ -192,7 +196,7 @@ export async function importFolder(db: Db, options: ImportOptions): Promise<Impo
   };
 }
 
-async function processFile(db: Db, filePath: string, classFolder: string | null): Promise<Outcome> {
+async function processFile(db: Db, filePath: string, classFolder: string | null, hashing: boolean): Promise<Outcome> {
   try {
     const st = await fs.promises.stat(filePath);
     if (!st.isFile()) return { kind: 'error', error: { path: filePath, reason: 'not a regular file' } };
@@ -205,7 +209,7 @@ async function processFile(db: Db, filePath: string, classFolder: string | null)
     if (findSpecimenBySha(db, sha256)) {
       return { kind: 'known', path: filePath, size: st.size, mtimeMs: st.mtimeMs, sha256, specimenId: null, classFolder };
     }
-    const decoded = await decodeImage(bytes);
+    const decoded = await decodeImage(bytes, { photoHashes: hashing });
     return { kind: 'new', path: filePath, size: st.size, mtimeMs: st.mtimeMs, sha256, decoded, classFolder };
   } catch (err) {
     const reason = err instanceof ImageDecodeError ? err.message : describeFsError(err, 'cannot read file');
