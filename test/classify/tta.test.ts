@@ -150,6 +150,16 @@ test('eval --tta on a catalogue split writes valid JSON that records the flag, a
   assert.match(text.stdout, /test-time augmented: .*in place of this model's earlier predictions/);
 });
 
+test('eval --tta on a labeled folder (classification underneath) records the flag too, and scores every photo', async () => {
+  const dir = tempDir();
+  const { photos } = await smallCatalogue(dir);
+  const run = await runCliInProcess(['eval', '--model', makeTinyClassifier(dir, CLASSES, { seed: 5 }), photos, '--tta', '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  const result = JSON.parse(run.stdout) as EvalJson;
+  assert.equal(result.tta, true);
+  assert.equal(result.confusion.flat().reduce((a, b) => a + b, 0), 12);
+});
+
 test('classify --tta marks its CSV, and neither kind of run resumes the other kind’s CSV', async () => {
   const dir = tempDir();
   const { photos } = await smallCatalogue(dir);
@@ -169,6 +179,27 @@ test('classify --tta marks its CSV, and neither kind of run resumes the other ki
     assert.equal(resumed.resumed, 12);
     assert.equal(resumed.classified, 0);
   } finally {
+    await classifier.close();
+  }
+});
+
+test('classify --tta with a catalogue runs every photo again (not resumed from plain predictions) and replaces them', async () => {
+  const dir = tempDir();
+  const { file, photos } = await smallCatalogue(dir);
+  const classifier = await OnnxClassifier.open(makeTinyClassifier(dir, CLASSES, { seed: 9 }), { workers: 1 });
+  const db = openDatabase(file);
+  try {
+    const probabilities = () => storedPredictions(db, classifier.modelId).map((p) => JSON.parse(p.probabilities) as number[]);
+    assert.equal((await classifyFolder({ folder: photos, classifier, db })).classified, 12);
+    const plain = probabilities();
+    assert.equal((await classifyFolder({ folder: photos, classifier, db })).resumed, 12, 'a plain re-run resumes from the catalogue');
+    const augmented = await classifyFolder({ folder: photos, classifier, db, tta: true });
+    assert.deepEqual([augmented.classified, augmented.resumed], [12, 0]);
+    const replaced = probabilities();
+    assert.equal(replaced.length, 12);
+    replaced.forEach((p, i) => assert.ok(Math.abs(p[0]! - plain[i]![0]!) > 1e-7, `photo ${i}: the stored prediction is the augmented one`));
+  } finally {
+    db.close();
     await classifier.close();
   }
 });
