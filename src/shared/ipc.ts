@@ -30,6 +30,13 @@ import {
   ClassifyParamsSchema,
   ClassifyProgressSchema,
   ClassifyResultSchema,
+  CompareParamsSchema,
+  CvParamsSchema,
+  CvProgressSchema,
+  CvResultSchema,
+  CvRunBriefSchema,
+  StoredCvSummarySchema,
+  CompareResultSchema,
   Count,
   EpochMetricsSchema,
   EvaluateParamsSchema,
@@ -83,6 +90,7 @@ export const JOB_KINDS = {
   train: { params: TrainParamsSchema, progress: TrainProgressSchema, result: TrainResultSchema },
   evaluate: { params: EvaluateParamsSchema, progress: EvaluateProgressSchema, result: EvaluateResultSchema },
   classify: { params: ClassifyParamsSchema, progress: ClassifyProgressSchema, result: ClassifyResultSchema },
+  cv: { params: CvParamsSchema, progress: CvProgressSchema, result: CvResultSchema },
 } as const;
 export type JobKind = keyof typeof JOB_KINDS;
 export type JobParams<K extends JobKind> = z.output<(typeof JOB_KINDS)[K]['params']>;
@@ -114,15 +122,16 @@ function jobProgressEvent<K extends JobKind, P extends z.ZodType, Pr extends z.Z
   return z.object({ jobId: z.string(), kind: z.literal(kind), progress: s.progress });
 }
 
-export const JobStartSchema = z.discriminatedUnion('kind', [jobStart('import', JOB_KINDS.import), jobStart('train', JOB_KINDS.train), jobStart('evaluate', JOB_KINDS.evaluate), jobStart('classify', JOB_KINDS.classify)]);
+export const JobStartSchema = z.discriminatedUnion('kind', [jobStart('import', JOB_KINDS.import), jobStart('train', JOB_KINDS.train), jobStart('evaluate', JOB_KINDS.evaluate), jobStart('classify', JOB_KINDS.classify), jobStart('cv', JOB_KINDS.cv)]);
 export type JobStartRequest = z.output<typeof JobStartSchema>;
-export const JobInfoSchema = z.discriminatedUnion('kind', [jobInfo('import', JOB_KINDS.import), jobInfo('train', JOB_KINDS.train), jobInfo('evaluate', JOB_KINDS.evaluate), jobInfo('classify', JOB_KINDS.classify)]);
+export const JobInfoSchema = z.discriminatedUnion('kind', [jobInfo('import', JOB_KINDS.import), jobInfo('train', JOB_KINDS.train), jobInfo('evaluate', JOB_KINDS.evaluate), jobInfo('classify', JOB_KINDS.classify), jobInfo('cv', JOB_KINDS.cv)]);
 export type JobInfo = z.output<typeof JobInfoSchema>;
 export const JobProgressEventSchema = z.discriminatedUnion('kind', [
   jobProgressEvent('import', JOB_KINDS.import),
   jobProgressEvent('train', JOB_KINDS.train),
   jobProgressEvent('evaluate', JOB_KINDS.evaluate),
   jobProgressEvent('classify', JOB_KINDS.classify),
+  jobProgressEvent('cv', JOB_KINDS.cv),
 ]);
 export type JobProgressEvent = z.output<typeof JobProgressEventSchema>;
 
@@ -237,6 +246,22 @@ export const REQUESTS = {
         offset: Count.default(0),
         limit: z.number().int().min(1).max(1000).default(200),
       })
+      .strict(),
+    z.object({ total: Count, classes: z.array(z.string()), items: z.array(PredictedSpecimenSchema) }),
+  ),
+  /**
+   * Paired comparison of two models on a split they were both evaluated on, or of two cross-validation runs:
+   * both sides with intervals, the paired differences, McNemar's exact test, the discordant specimens (`orelab compare`).
+   */
+  'reports.compare': channel(CompareParamsSchema, CompareResultSchema),
+  /** Cross-validation runs of this catalogue, newest first (`orelab cv`, or the cv job). */
+  'cv.list': channel(Empty, z.object({ runs: z.array(CvRunBriefSchema) })),
+  /** One cross-validation run: its pooled out-of-fold report with intervals and its folds (null until it finished). */
+  'cv.get': channel(z.object({ name: Text(200) }).strict(), z.object({ run: CvRunBriefSchema, summary: StoredCvSummarySchema.nullable() })),
+  /** The specimens behind one cell of a cross-validation run's pooled confusion matrix. */
+  'cv.cell': channel(
+    z
+      .object({ name: Text(200), trueClass: Text(200), predictedClass: Text(200), offset: Count.default(0), limit: z.number().int().min(1).max(1000).default(200) })
       .strict(),
     z.object({ total: Count, classes: z.array(z.string()), items: z.array(PredictedSpecimenSchema) }),
   ),

@@ -72,6 +72,19 @@ export function confusionCellSpecimens(
   return { total, items: rows.map(toPredicted) };
 }
 
+/**
+ * The specimens behind a cell of a cross-validation run's pooled confusion matrix: scored as `trueClass` (the
+ * label they had when their fold was trained), predicted `predictedClass` out of fold, most confident first.
+ */
+export function cvConfusionCellSpecimens(db: Db, cvRunId: number, trueClass: string, predictedClass: string, offset: number, limit: number): { total: number; items: PredictedSpecimen[] } {
+  const where = 'p.cv_run_id = ? AND p.label = ? COLLATE NOCASE AND p.predicted_class = ? COLLATE NOCASE';
+  const values = [cvRunId, trueClass, predictedClass];
+  const from = 'cv_predictions p JOIN specimens s ON s.id = p.specimen_id LEFT JOIN classes c ON c.id = s.label_class_id';
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM ${from} WHERE ${where}`).get(...values) as { n: number }).n;
+  const rows = db.prepare(`SELECT ${ROW_COLUMNS} FROM ${from} WHERE ${where} ORDER BY p.confidence DESC, s.id LIMIT ? OFFSET ?`).all(...values, limit, offset) as Row[];
+  return { total, items: rows.map(toPredicted) };
+}
+
 /** Labeled specimens of the scope whose label the model knows but that it has no prediction for yet. */
 export function unpredictedCount(db: Db, model: ModelRecord, split: Split | null): number {
   return (

@@ -34,7 +34,9 @@ import {
 import { catalogueReport } from '../jobs/classify/export';
 import * as labeling from '../services/label';
 import { assignSplit, auditSplits, fixSplits } from '../services/split';
+import { cvCell, cvReport, listCv } from '../services/cv';
 import { exportCsv } from '../services/export';
+import { compareClassifiers } from '../services/compare';
 import { RECIPE } from '../jobs/train/train';
 import { defaultWeightsPath } from '../jobs/train/weights';
 import { attentionMap } from '../services/attention';
@@ -207,6 +209,10 @@ function createHandlers({ session, jobs, events, host }: DispatcherDeps): Handle
       const cell = confusionCellSpecimens(d, model, r.scope === 'all' ? null : r.scope, r.trueClass, r.predictedClass, r.offset, r.limit);
       return { ...cell, classes: model.classes };
     },
+    'cv.list': () => ({ runs: listCv({ db: db() }) }),
+    'cv.get': (r) => cvReport({ db: db() }, r.name),
+    'cv.cell': (r) => cvCell({ db: db() }, r),
+    'reports.compare': (r) => compareClassifiers({ db: db(), cataloguePath: session.info()!.path }, r),
     'reports.exportCsv': (r) => {
       const { file, rows } = exportCsv({ db: db() }, { modelId: r.modelId, kind: r.kind, scope: r.scope, file: r.path });
       return { path: file, rows };

@@ -4,6 +4,7 @@
 // thread is asynchronous (reading, decoding with sharp off-thread, small SQLite transactions).
 import { checkImport, runImport } from '../services/import';
 import { checkTrain, runTrain } from '../services/train';
+import { checkCv, runCv } from '../services/cv';
 import { runEvaluate } from '../services/evaluate';
 import { checkClassify, runClassify } from '../services/classify';
 import type { JobDefinitions } from '../jobs/manager';
@@ -36,6 +37,15 @@ export function jobDefinitions(session: CatalogueSession): JobDefinitions {
       },
       run: (params, ctx) =>
         runTrain({ db: session.requireDb(), cataloguePath: cataloguePath() }, params, { signal: ctx.signal, onProgress: (p) => ctx.progress(p) }),
+    },
+
+    cv: {
+      exclusive: true,
+      check(params) {
+        session.requireDb();
+        checkCv(params);
+      },
+      run: (params, ctx) => runCv({ db: session.requireDb(), cataloguePath: cataloguePath() }, params, { signal: ctx.signal, onProgress: (p) => ctx.progress(p) }),
     },
 
     evaluate: {

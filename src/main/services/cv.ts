@@ -6,7 +6,8 @@
 //                                      each held-out fold scored by its model (jobs/inference, in its workers)
 import path from 'node:path';
 import type { z } from 'zod';
-import type { CvParams, CvProgressSchema, CvResultSchema } from '../../shared/schemas';
+import type { CvParams, CvProgressSchema, CvResultSchema, CvRunBrief, PredictedSpecimen, StoredCvSummarySchema } from '../../shared/schemas';
+import { cvConfusionCellSpecimens, cvRuns, findCvRun, type CvRunRecord } from '../catalogue';
 import { crossValidate } from '../jobs/cv/cv';
 import { WeightsFileError } from '../engine';
 import { UserError } from '../../shared/errors';
@@ -52,4 +53,55 @@ export async function runCv(ctx: ServiceContext, params: CvParams, hooks: RunHoo
     if (err instanceof WeightsFileError) throw new UserError('invalid-input', err.message);
     throw err;
   }
+}
+
+export type StoredCvSummary = z.output<typeof StoredCvSummarySchema>;
+
+function brief(r: CvRunRecord): CvRunBrief {
+  const summary = r.summary as (StoredCvSummary & Record<string, unknown>) | null;
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    folds: r.folds,
+    createdAt: r.createdAt,
+    finishedAt: r.finishedAt,
+    tta: r.config.tta === true,
+    accuracy: summary?.pooled.accuracy ?? null,
+    macroF1: summary?.pooled.macro_f1 ?? null,
+    predicted: summary?.predicted ?? null,
+  };
+}
+
+/** The catalogue's cross-validation runs, newest first. */
+export function listCv(ctx: Pick<ServiceContext, 'db'>): CvRunBrief[] {
+  return cvRuns(ctx.db).map(brief);
+}
+
+function requireCvRun(ctx: Pick<ServiceContext, 'db'>, name: string): CvRunRecord {
+  const run = findCvRun(ctx.db, name);
+  if (!run) {
+    const known = cvRuns(ctx.db).map((r) => r.name);
+    throw new UserError('not-found', `no cross-validation run "${name}" in this catalogue${known.length ? `; its runs: ${known.join(', ')}` : ' (orelab cv makes one)'}`);
+  }
+  return run;
+}
+
+/** One run and its summary (null until it finished). */
+export function cvReport(ctx: Pick<ServiceContext, 'db'>, name: string): { run: CvRunBrief; summary: StoredCvSummary | null } {
+  const run = requireCvRun(ctx, name);
+  return { run: brief(run), summary: run.status === 'completed' ? (run.summary as StoredCvSummary | null) : null };
+}
+
+/** The specimens of one pooled confusion cell of a run. */
+export function cvCell(
+  ctx: Pick<ServiceContext, 'db'>,
+  r: { name: string; trueClass: string; predictedClass: string; offset: number; limit: number },
+): { total: number; classes: string[]; items: PredictedSpecimen[] } {
+  const run = requireCvRun(ctx, r.name);
+  const known = (name: string) => run.classes.some((c) => c.toLowerCase() === name.toLowerCase());
+  if (!known(r.trueClass) || !known(r.predictedClass)) {
+    throw new UserError('invalid-input', `cross-validation run "${run.name}" has no class "${known(r.trueClass) ? r.predictedClass : r.trueClass}"; its classes: ${run.classes.join(', ')}`);
+  }
+  return { ...cvConfusionCellSpecimens(ctx.db, run.id, r.trueClass, r.predictedClass, r.offset, r.limit), classes: run.classes };
 }

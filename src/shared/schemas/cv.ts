@@ -53,3 +53,20 @@ export const CvResultSchema = z.object({
   summaryPath: z.string().nullable(),
   resumedFolds: Count,
 });
+
+/** A cross-validation run as lists show it: its state, and its pooled figures once it finished. */
+export const CvRunBriefSchema = z.object({
+  id: Id,
+  name: z.string(),
+  status: z.enum(['running', 'completed', 'failed', 'cancelled']),
+  folds: Count,
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  tta: z.boolean(),
+  accuracy: z.number().nullable(),
+  macroF1: z.number().nullable(),
+  predicted: Count.nullable(),
+});
+export type CvRunBrief = z.output<typeof CvRunBriefSchema>;
+/** A run's summary as the catalogue keeps it (cv.json without each fold's per-class table). */
+export const StoredCvSummarySchema = CvSummarySchema.extend({ folds: z.array(CvSummarySchema.shape.folds.element.omit({ per_class: true })) });
