@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   buildEmbeddingGraph,
+  buildForwardGraph,
   classifierEmbeddingSource,
   createSession,
   initParams,
@@ -19,9 +20,8 @@ import {
   type ParamValues,
 } from '../../src/main/engine';
 import { OnnxEmbedder } from '../../src/main/jobs/embed/embedder';
-import { exportClassifier } from '../../src/main/jobs/train/export';
 import { AUGREG_PREPROCESS } from '../../src/main/images/preprocess';
-import { REPO_ROOT, tempDir } from '../helpers/fs';
+import { REPO_ROOT } from '../helpers/fs';
 
 const SHIPPED = path.join(REPO_ROOT, 'resources/models/vit_tiny_patch16_224_augreg_in1k.safetensors');
 const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/parity/vit_ti_embedding.json');
@@ -62,11 +62,11 @@ test('the shipped ViT-Ti embedding matches PyTorch on three fixed inputs, run in
   });
 });
 
-const CLASSES = ['a', 'b', 'c'];
+const CLASS_COUNT = 3;
 
 /** A tiny MA-ViT with its CBAM away from the identity (its last layers start at zero) and plain gate. */
 function tinyMavit(): { model: ModelDefinition; params: ParamValues } {
-  const model = presetModel('mavit', 'vit-ti', CLASSES.length, { vit: { imageSize: 32, patchSize: 8, dim: 32, depth: 2, heads: 2, dropPathRate: 0 }, cbam: { gate: 'plain' } });
+  const model = presetModel('mavit', 'vit-ti', CLASS_COUNT, { vit: { imageSize: 32, patchSize: 8, dim: 32, depth: 2, heads: 2, dropPathRate: 0 }, cbam: { gate: 'plain' } });
   const params = initParams(model, 7);
   const rng = new Rng(8);
   for (const p of model.params) if (p.name.startsWith('cbam.') || p.name.endsWith('.bias')) params.set(p.name, params.get(p.name)!.map(() => rng.normal() * 0.3));
@@ -84,40 +84,27 @@ async function runGraph(bytes: Uint8Array, images: Float32Array, n: number, size
 }
 
 test("a trained MA-ViT file's embedding is what its head reads: the CBAM-filtered class token after the final norm", async () => {
-  const dir = tempDir();
   const { model, params } = tinyMavit();
-  const file = path.join(dir, 'model.onnx');
-  exportClassifier(file, {
-    model,
-    params,
-    variant: 'mavit',
-    backbone: 'vit-test',
-    classes: CLASSES,
-    preprocessing: { ...AUGREG_PREPROCESS, size: 32 },
-    weightsSource: 'test',
-    trainingRun: null,
-    datasetSha256: null,
-    metrics: [],
-    batchSize: 4,
-  });
+  // The classifier's exported form (jobs/train/export.ts writes it through exportInferenceModel).
+  const classifier = buildForwardGraph(model, { batchSize: 4, params });
   const rng = new Rng(9);
   const images = Float32Array.from({ length: 4 * 3 * 32 * 32 }, () => rng.normal());
-  const source = classifierEmbeddingSource(fs.readFileSync(file), file);
+  const source = classifierEmbeddingSource(classifier, 'model.onnx');
   const graph = buildEmbeddingGraph(source, { batchSize: 4 });
   assert.equal(graph.dim, 32);
   const embedding = await runGraph(graph.bytes, images, 4, 32, 'embedding');
-  const logits = await runGraph(fs.readFileSync(file), images, 4, 32, 'logits');
+  const logits = await runGraph(classifier, images, 4, 32, 'logits');
   // head(embedding) must give the file's own logits.
   const W = params.get('head.weight')!;
   const b = params.get('head.bias')!;
   for (let n = 0; n < 4; n++)
-    for (let c = 0; c < CLASSES.length; c++) {
+    for (let c = 0; c < CLASS_COUNT; c++) {
       let z = b[c]!;
       for (let k = 0; k < 32; k++) z += W[c * 32 + k]! * embedding[n * 32 + k]!;
-      assert.ok(Math.abs(z - logits[n * CLASSES.length + c]!) < 1e-4, `image ${n} class ${c}: head(embedding) ${z} vs logit ${logits[n * CLASSES.length + c]}`);
+      assert.ok(Math.abs(z - logits[n * CLASS_COUNT + c]!) < 1e-4, `image ${n} class ${c}: head(embedding) ${z} vs logit ${logits[n * CLASS_COUNT + c]}`);
     }
   // Without the pre-filter (the same backbone weights as a plain ViT) the vectors differ: the check above can fail.
-  const vit = presetModel('vit', 'vit-ti', CLASSES.length, { vit: { imageSize: 32, patchSize: 8, dim: 32, depth: 2, heads: 2, dropPathRate: 0 } });
+  const vit = presetModel('vit', 'vit-ti', CLASS_COUNT, { vit: { imageSize: 32, patchSize: 8, dim: 32, depth: 2, heads: 2, dropPathRate: 0 } });
   const bare = await runGraph(buildEmbeddingGraph({ model: vit, params }, { batchSize: 4 }).bytes, images, 4, 32, 'embedding');
   const gap = Math.max(...Array.from(bare, (v, i) => Math.abs(v - embedding[i]!)));
   assert.ok(gap > 1e-2, `the pre-filter changed the embedding by only ${gap}`);

@@ -3,6 +3,7 @@
 // where a classifier's worker fetches `probabilities`. Like the classifier, two workers of one intra-op thread
 // each on a 2-core box (docs/ENGINE.md, "Inference graph": the best setting for ViT-Ti batches, idle or under
 // load), each running its own batch.
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -153,14 +154,12 @@ export class OnnxEmbedder implements BatchEmbedder {
     this.failure ??= closed;
     for (const w of this.waiting.splice(0)) w.reject(closed);
     await Promise.all(
-      this.slots.map(
-        (slot) =>
-          new Promise<void>((resolve) => {
-            if (slot.worker.threadId === -1) return resolve();
-            slot.worker.once('exit', () => resolve());
-            slot.worker.postMessage({ type: 'close' } satisfies ToInferenceWorker);
-          }),
-      ),
+      this.slots.map(async ({ worker }) => {
+        if (worker.threadId === -1) return; // already stopped
+        const exited = once(worker, 'exit');
+        worker.postMessage({ type: 'close' } satisfies ToInferenceWorker);
+        await exited;
+      }),
     );
   }
 }
