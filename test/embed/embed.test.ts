@@ -9,6 +9,8 @@ import path from 'node:path';
 import { embeddingCount, getEmbeddings, openDatabase, registerModel, specimensWithoutEmbedding, type Db } from '../../src/main/catalogue';
 import { readModelFile } from '../../src/main/jobs/inference/model-file';
 import { encodeModelMetadata } from '../../src/shared/model-metadata';
+import { UserError } from '../../src/shared/errors';
+import onnxProto from 'onnx-proto';
 import { importFolder } from '../../src/main/jobs/import';
 import { defaultWeightsPath } from '../../src/main/jobs/train/weights';
 import { ensureEmbeddings } from '../../src/main/services/embed';
@@ -152,4 +154,27 @@ test('orelab embed: the shipped ViT-Ti by default (keyed by its weights file), a
     (({ model: { sha256 }, embedded, cached }) => [sha256, embedded, cached])(JSON.parse(byId.stdout) as { model: { sha256: string }; embedded: number; cached: number }),
     [sha256File(model), 0, 3],
   );
+});
+
+test('a model file Orelab cannot rebuild is refused with a message naming it, and nothing is stored', async () => {
+  const { dir, file, db } = await catalogueOf(2);
+  try {
+    const notModel = path.join(dir, 'notes.onnx');
+    fs.writeFileSync(notModel, 'not a model');
+    await assert.rejects(ensureEmbeddings({ db, cataloguePath: file }, { model: notModel, device: 'cpu' }), (err: Error) => err instanceof UserError && /notes\.onnx: not an ONNX model/.test(err.message));
+
+    // A classifier whose engine config was stripped: its metadata is valid, its backbone cannot be rebuilt.
+    const model = makeTinyClassifier(dir, ['a', 'b'], { seed: 6 });
+    const proto = onnxProto.onnx.ModelProto.decode(fs.readFileSync(model));
+    proto.metadataProps = proto.metadataProps.filter((p) => p.key !== 'orelab.model');
+    const stripped = path.join(dir, 'stripped.onnx');
+    fs.writeFileSync(stripped, onnxProto.onnx.ModelProto.encode(proto).finish());
+    await assert.rejects(
+      ensureEmbeddings({ db, cataloguePath: file }, { model: stripped, device: 'cpu' }),
+      (err: Error) => err instanceof UserError && /stripped\.onnx: cannot embed with this model: .*no "orelab\.model" metadata/.test(err.message),
+    );
+    assert.equal(embeddingCount(db, sha256File(stripped)), 0);
+  } finally {
+    db.close();
+  }
 });

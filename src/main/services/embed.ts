@@ -94,7 +94,11 @@ export async function ensureEmbeddings(ctx: ServiceContext, params: EmbedParams,
       open: async () => {
         let graph: { bytes: Uint8Array; dim: number };
         try {
-          graph = buildEmbeddingGraph(ref.load(), { batchSize: EMBED_BATCH });
+          const source = ref.load();
+          // A model's config and its declared preprocessing must agree on the input (a crafted file could differ).
+          const size = source.model.inputShape[1];
+          if (size !== ref.preprocessing.size) throw new EmbeddingModelError(`its network takes ${size}×${size} images, but its metadata prepares ${ref.preprocessing.size}×${ref.preprocessing.size}`);
+          graph = buildEmbeddingGraph(source, { batchSize: EMBED_BATCH });
         } catch (err) {
           if (err instanceof EmbeddingModelError) throw new UserError('invalid-input', `${ref.info.path}: cannot embed with this model: ${err.message}`);
           throw err;
