@@ -15,8 +15,9 @@ import { trainCommand } from './commands/train';
 import { cvCommand } from './commands/cv';
 import { evalCommand } from './commands/eval';
 import { compareCommand } from './commands/compare';
+import { groupsCommand } from './commands/groups';
 
-export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, labelCommand, undoCommand, classesCommand, trainCommand, cvCommand, evalCommand, compareCommand, classifyCommand, exportCommand, embedCommand];
+export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, groupsCommand, labelCommand, undoCommand, classesCommand, trainCommand, cvCommand, evalCommand, compareCommand, classifyCommand, exportCommand, embedCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -45,21 +45,30 @@ export async function backfillPhotoHashes(db: Db, options: HashBackfillOptions =
   const total = countUnhashedSpecimens(db);
   const failed: HashBackfillResult['failed'] = [];
   let hashed = 0;
-  let afterId = 0;
+  let pending: { id: number; phash: string; dhash: string }[] = [];
+  const flush = () => {
+    putPhotoHashes(db, pending);
+    hashed += pending.length;
+    pending = [];
+  };
   options.onProgress?.({ done: 0, total });
-  while (!options.signal?.aborted) {
-    const batch = specimensToHash(db, afterId, batchSize);
-    if (batch.length === 0) break;
-    afterId = batch.at(-1)!.id;
-    const done: { id: number; phash: string; dhash: string }[] = [];
-    for await (const r of pipeline(batch, hashSpecimen, { concurrency: CONCURRENCY })) {
-      if ('reason' in r) failed.push(r);
-      else done.push(r);
+  // One pipeline over every batch read (not one per batch), so that the decoders never wait for a batch's slowest photo.
+  async function* unhashed() {
+    let afterId = 0;
+    while (true) {
+      const batch = specimensToHash(db, afterId, batchSize);
+      if (batch.length === 0) return;
+      afterId = batch.at(-1)!.id;
+      yield* batch;
     }
-    putPhotoHashes(db, done);
-    hashed += done.length;
-    options.onProgress?.({ done: hashed + failed.length, total });
   }
+  for await (const r of pipeline(unhashed(), hashSpecimen, { concurrency: CONCURRENCY, ...(options.signal ? { signal: options.signal } : {}) })) {
+    if ('reason' in r) failed.push(r);
+    else pending.push(r);
+    if (pending.length >= batchSize) flush();
+    options.onProgress?.({ done: hashed + pending.length + failed.length, total });
+  }
+  flush();
   const seconds = (performance.now() - started) / 1000;
   return {
     hashed,

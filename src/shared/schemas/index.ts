@@ -14,3 +14,4 @@ export * from './classify';
 export * from './labels';
 export * from './compare';
 export * from './cv';
+export * from './groups';
