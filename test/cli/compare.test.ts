@@ -133,9 +133,12 @@ test('orelab compare --split: both sides, the paired difference, McNemar and the
   }
 
   // The same predictions as `orelab eval` scored them: the same accuracy and macro F1.
-  const evalA = JSON.parse(await ok(['eval', '--model', modelA.file, '--db', db, '--split', 'test', '--json'])) as { accuracy: number; macro_f1: number };
+  const evalA = JSON.parse(await ok(['eval', '--model', modelA.file, '--db', db, '--split', 'test', '--json'])) as { accuracy: number; macro_f1: number; accuracy_ci: unknown; macro_f1_ci: unknown };
   assert.equal(result.a.accuracy, evalA.accuracy);
   assert.ok(Math.abs(result.a.macro_f1 - evalA.macro_f1) < 1e-12);
+  // eval --json carries the intervals too: the same Wilson interval; a bootstrap one over the same photos.
+  assert.deepEqual(evalA.accuracy_ci, result.a.accuracy_ci);
+  assert.equal((evalA.macro_f1_ci as number[]).length, 2);
 
   // Swapping the sides mirrors everything.
   const swapped = CompareResultSchema.parse(JSON.parse(await ok(['compare', '--db', db, modelB.id, modelA.id, '--split', 'test', '--json'])));

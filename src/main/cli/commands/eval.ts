@@ -11,7 +11,7 @@ import { runEvaluate } from '../../services/evaluate';
 import { boolOpt, choiceOpt, CliError, JSON_OPTION, parseFlags, stringOpt, UsageError, writeJson, type Command, type FlagBinding } from '../command';
 import { ttaNote } from './classify';
 import { ProgressBar } from '../progress';
-import { formatTable } from '../table';
+import { formatInterval, formatTable } from '../table';
 
 /** The one EvaluateParams / ClassifyParams field the command line sets by flag; the rest come from the other options. */
 const FLAGS: { [K in 'tta']-?: FlagBinding } = { tta: { flag: 'tta', kind: 'boolean' } };
@@ -47,10 +47,11 @@ export const evalCommand: Command = {
       // Set when the run was interrupted (Ctrl-C, the signal) before every photo was scored.
       let partial: string | null = null;
       const csv = stringOpt(args, 'csv');
-      // Parsed before the run (a bad flag fails early) by whichever schema the run takes; the same value either way.
-      const tta = parseFlags(EvaluateParamsSchema.pick({ tta: true }), args, FLAGS).tta;
+      // Test-time augmentation, as the run's params say.
+      let tta = false;
       if (split) {
         const params = parseFlags(EvaluateParamsSchema, args, FLAGS, { modelId: classifier.modelId, split });
+        tta = params.tta;
         const result = await runEvaluate({ db: db!, cataloguePath: resolveCataloguePath(dbPath), classifier }, params, {
           signal: io.signal,
           onProgress: (p) => bar.update(p.done, p.total),
@@ -74,6 +75,7 @@ export const evalCommand: Command = {
           batchSize: Math.min(classifier.maxBatch, 256),
           recordInCatalogue: db !== undefined,
         });
+        tta = params.tta;
         const summary = await runClassify({ db: db ?? null, classifier }, params, { signal: io.signal, onProgress: (p) => bar.update(p.done, p.total) });
         if (!summary.report && summary.cancelled) throw new CliError('interrupted before any labeled photo was scored: no metrics', 130);
         if (!summary.report) throw new CliError(`${folder}: no photos in folders named after the model's classes (${classifier.classes.join(', ')})`);
@@ -82,13 +84,13 @@ export const evalCommand: Command = {
         if (summary.cancelled) partial = `the ${summary.report.labeled} labeled photos scored before the interruption, not the whole folder`;
       }
       bar.done();
-      const { classes, accuracy, macro_f1, per_class, confusion } = report;
+      const { classes, accuracy, macro_f1, per_class, confusion, accuracy_ci, macro_f1_ci } = report;
       // An interrupted evaluation still shows what it scored, but never as the final result: said on stderr,
       // and marked in the JSON, so that a script reading only stdout can tell.
       if (partial) io.stderr.write(`orelab eval: interrupted: PARTIAL metrics over ${partial}; run it again for the final result\n`);
-      if (boolOpt(args, 'json')) writeJson(io, { classes, accuracy, macro_f1, per_class, confusion, model: classifier.modelId, partial: partial !== null, tta, ...notes });
+      if (boolOpt(args, 'json')) writeJson(io, { classes, accuracy, macro_f1, per_class, confusion, accuracy_ci, macro_f1_ci, model: classifier.modelId, partial: partial !== null, tta, ...notes });
       else {
-        io.stdout.write(`model ${classifier.modelId}: ${partial ? 'PARTIAL (interrupted) ' : ''}accuracy ${(100 * accuracy).toFixed(2)}%, macro F1 ${macro_f1.toFixed(4)}\n\n`);
+        io.stdout.write(`model ${classifier.modelId}: ${partial ? 'PARTIAL (interrupted) ' : ''}accuracy ${(100 * accuracy).toFixed(2)}% ${formatInterval(accuracy_ci, true)}, macro F1 ${macro_f1.toFixed(4)} ${formatInterval(macro_f1_ci, false)} (95% intervals)\n\n`);
         io.stdout.write(formatTable(['class', 'support', 'precision', 'recall', 'F1'], per_class.map((c) => [c.class, String(c.support), c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3)])));
         io.stdout.write('\nconfusion (rows = true class, columns = predicted):\n');
         io.stdout.write(formatTable(['', ...classes.map((c) => c.slice(0, 6))], confusion.map((row, i) => [classes[i]!, ...row.map(String)])));
