@@ -1,6 +1,6 @@
 // Rebalancing: how imbalanced the labeled classes are, the class weights each strategy gives (the paper's
 // inverse frequency W_i = N/(C·n_i) and Cui et al.'s effective number with an adjustable β), per-class split
-// counts, warnings, and the stratified split.
+// counts, warnings, the stratified split (a photo group kept whole), and the audit of photo groups across splits.
 import { useMemo, useState, type CSSProperties, type FormEvent } from 'react';
 import type { CatalogueStats } from '../../shared/domain';
 import { effectiveNumberWeights, inverseFrequencyWeights, DEFAULT_EFFECTIVE_BETA } from '../../shared/weights';
@@ -8,6 +8,7 @@ import { rebalanceWarnings, MIN_TRAINING_IMAGES } from '../../shared/rebalance';
 import { useApp } from '../app/state';
 import { call, errorMessage } from '../api';
 import { useRequest } from '../hooks/useRequest';
+import { LeakAudit } from '../components/LeakAudit';
 import { classColor, formatCount, formatPercent, plural } from '../lib/format';
 
 type Basis = 'labeled' | 'train';
@@ -115,8 +116,9 @@ export function RebalancingPage() {
             </div>
           </form>
           <p className="muted small">
-            Each class is split on its own at these ratios, in an order fixed by the seed. Only labeled specimens without a split are assigned:
-            existing assignments never move, so the test set stays the test set.
+            Each class is split on its own at these ratios, in an order fixed by the seed, and a photo group (one rock: a shared sample code or
+            near-duplicate photos) is kept whole in one split. Only labeled specimens without a split are assigned: existing assignments never
+            move, so the test set stays the test set.
           </p>
           {lastSplit ? (
             <p className="ok-text split-result" role="status">
@@ -125,6 +127,8 @@ export function RebalancingPage() {
           ) : null}
         </section>
       </div>
+
+      <LeakAudit />
 
       <section className="card-panel" aria-labelledby="weights-title">
         <div className="card-title-row">
@@ -152,79 +156,83 @@ export function RebalancingPage() {
           and C = {stats.classCount} classes. Effective number (Cui et al. 2019): w<sub>i</sub> ∝ (1 − β) / (1 − β<sup>n<sub>i</sub></sup>), scaled to sum to C.
           {basis === 'train' && !splitsAssigned ? ' No split yet: every training count is 0.' : ''}
         </p>
-        <table className="data-table weights-table">
-          <thead>
-            <tr>
-              <th>Class</th>
-              <th className="num">
-                n<sub>i</sub>
-              </th>
-              <th className="num">Share</th>
-              <th className="num">Inverse frequency</th>
-              <th className="num">Effective number (β = {betaValid ? beta : '?'})</th>
-              <th className="num">
-                n<sub>max</sub> / n<sub>i</sub>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {stats.classes.map((c, i) => {
-              const ni = counts[i]!;
-              const max = Math.max(...counts);
-              const id = classes?.find((k) => k.name === c.name)?.id ?? null;
-              return (
-                <tr key={c.name} data-class={c.name}>
-                  <td>
-                    <span className="chip" style={{ '--chip': classColor(id) } as CSSProperties}><span className="chip-text">{c.name}</span></span>
-                  </td>
-                  <td className="num count">{formatCount(ni)}</td>
-                  <td className="num">{n > 0 ? formatPercent(ni / n) : '—'}</td>
-                  <td className="num weight-inverse">{inverse[i]!.toFixed(3)}</td>
-                  <td className="num weight-effective">{effective ? effective[i]!.toFixed(3) : '—'}</td>
-                  <td className="num">{ni > 0 ? (max / ni).toFixed(2) : '—'}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table className="data-table weights-table">
+            <thead>
+              <tr>
+                <th>Class</th>
+                <th className="num">
+                  n<sub>i</sub>
+                </th>
+                <th className="num">Share</th>
+                <th className="num">Inverse frequency</th>
+                <th className="num">Effective number (β = {betaValid ? beta : '?'})</th>
+                <th className="num">
+                  n<sub>max</sub> / n<sub>i</sub>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {stats.classes.map((c, i) => {
+                const ni = counts[i]!;
+                const max = Math.max(...counts);
+                const id = classes?.find((k) => k.name === c.name)?.id ?? null;
+                return (
+                  <tr key={c.name} data-class={c.name}>
+                    <td>
+                      <span className="chip" style={{ '--chip': classColor(id) } as CSSProperties}><span className="chip-text">{c.name}</span></span>
+                    </td>
+                    <td className="num count">{formatCount(ni)}</td>
+                    <td className="num">{n > 0 ? formatPercent(ni / n) : '—'}</td>
+                    <td className="num weight-inverse">{inverse[i]!.toFixed(3)}</td>
+                    <td className="num weight-effective">{effective ? effective[i]!.toFixed(3) : '—'}</td>
+                    <td className="num">{ni > 0 ? (max / ni).toFixed(2) : '—'}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
       </section>
 
       <section className="card-panel" aria-labelledby="splits-title">
         <h2 id="splits-title">Split counts per class</h2>
-        <table className="data-table split-table">
-          <thead>
-            <tr>
-              <th>Class</th>
-              <th className="num">Train</th>
-              <th className="num">Validation</th>
-              <th className="num">Test</th>
-              <th className="num">No split</th>
-              <th className="num">Labeled</th>
-            </tr>
-          </thead>
-          <tbody>
-            {stats.classes.map((c) => (
-              <tr key={c.name} data-class={c.name}>
-                <td>{c.name}</td>
-                <td className={`num train${splitsAssigned && c.splits.train < MIN_TRAINING_IMAGES ? ' low' : ''}`}>{formatCount(c.splits.train)}</td>
-                <td className={`num val${splitsAssigned && c.splits.val === 0 ? ' low' : ''}`}>{formatCount(c.splits.val)}</td>
-                <td className={`num test${splitsAssigned && c.splits.test === 0 ? ' low' : ''}`}>{formatCount(c.splits.test)}</td>
-                <td className="num unassigned">{formatCount(c.splits.unassigned)}</td>
-                <td className="num total">{formatCount(c.count)}</td>
+        <div className="table-scroll">
+          <table className="data-table split-table">
+            <thead>
+              <tr>
+                <th>Class</th>
+                <th className="num">Train</th>
+                <th className="num">Validation</th>
+                <th className="num">Test</th>
+                <th className="num">No split</th>
+                <th className="num">Labeled</th>
               </tr>
-            ))}
-          </tbody>
-          <tfoot>
-            <tr>
-              <td>All classes</td>
-              <td className="num">{formatCount(stats.splits.train)}</td>
-              <td className="num">{formatCount(stats.splits.val)}</td>
-              <td className="num">{formatCount(stats.splits.test)}</td>
-              <td className="num">{formatCount(stats.splits.unassigned)}</td>
-              <td className="num">{formatCount(stats.labeled)}</td>
-            </tr>
-          </tfoot>
-        </table>
+            </thead>
+            <tbody>
+              {stats.classes.map((c) => (
+                <tr key={c.name} data-class={c.name}>
+                  <td>{c.name}</td>
+                  <td className={`num train${splitsAssigned && c.splits.train < MIN_TRAINING_IMAGES ? ' low' : ''}`}>{formatCount(c.splits.train)}</td>
+                  <td className={`num val${splitsAssigned && c.splits.val === 0 ? ' low' : ''}`}>{formatCount(c.splits.val)}</td>
+                  <td className={`num test${splitsAssigned && c.splits.test === 0 ? ' low' : ''}`}>{formatCount(c.splits.test)}</td>
+                  <td className="num unassigned">{formatCount(c.splits.unassigned)}</td>
+                  <td className="num total">{formatCount(c.count)}</td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <td>All classes</td>
+                <td className="num">{formatCount(stats.splits.train)}</td>
+                <td className="num">{formatCount(stats.splits.val)}</td>
+                <td className="num">{formatCount(stats.splits.test)}</td>
+                <td className="num">{formatCount(stats.splits.unassigned)}</td>
+                <td className="num">{formatCount(stats.labeled)}</td>
+              </tr>
+            </tfoot>
+          </table>
+        </div>
       </section>
     </div>
   );
