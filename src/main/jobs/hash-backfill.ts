@@ -22,6 +22,8 @@ export interface HashBackfillOptions {
   onProgress?: (p: HashBackfillProgress) => void;
   /** Specimens per transaction. */
   batchSize?: number;
+  /** Photos being hashed at once (default 8). */
+  concurrency?: number;
 }
 
 export interface HashBackfillResult {
@@ -62,7 +64,7 @@ export async function backfillPhotoHashes(db: Db, options: HashBackfillOptions =
       yield* batch;
     }
   }
-  for await (const r of pipeline(unhashed(), hashSpecimen, { concurrency: CONCURRENCY, ...(options.signal ? { signal: options.signal } : {}) })) {
+  for await (const r of pipeline(unhashed(), hashSpecimen, { concurrency: options.concurrency ?? CONCURRENCY, ...(options.signal ? { signal: options.signal } : {}) })) {
     if ('reason' in r) failed.push(r);
     else pending.push(r);
     if (pending.length >= batchSize) flush();

@@ -22,7 +22,7 @@ import {
   separateFromGroups,
   type PhotoGroupOptions,
 } from '../catalogue';
-import { backfillPhotoHashes, ensurePhotoHashes, type HashBackfillProgress } from '../jobs/hash-backfill';
+import { backfillPhotoHashes, ensurePhotoHashes, type HashBackfillOptions, type HashBackfillProgress } from '../jobs/hash-backfill';
 import type { RunHooks, ServiceContext } from './context';
 
 function groupOptions(params: GroupsListParams): PhotoGroupOptions {
@@ -72,6 +72,9 @@ export async function separateGroups(ctx: Pick<ServiceContext, 'db'>, params: Gr
 }
 
 /** Hashes every specimen without perceptual hashes; resumable after a kill. */
-export async function backfillHashes(ctx: Pick<ServiceContext, 'db'>, hooks: RunHooks<HashBackfillProgress> = {}): Promise<HashBackfillResultInfo> {
+export async function backfillHashes(
+  ctx: Pick<ServiceContext, 'db'>,
+  hooks: RunHooks<HashBackfillProgress> & Pick<HashBackfillOptions, 'concurrency'> = {},
+): Promise<HashBackfillResultInfo> {
   return (await backfillPhotoHashes(ctx.db, hooks)) satisfies HashBackfillResultInfo;
 }
