@@ -96,6 +96,21 @@ export function percentileInterval(values: Float64Array): Interval {
   return [values[k]!, values[values.length - 1 - k]!];
 }
 
+/** One model's predictions as typed arrays (monomorphic, fast reads in the resampling loops). */
+interface Outcomes {
+  truth: Int32Array;
+  predicted: Int32Array;
+  /** 1 where the prediction is right, else 0. */
+  correct: Int32Array;
+}
+
+function outcomesOf(truth: ArrayLike<number>, predicted: ArrayLike<number>): Outcomes {
+  if (predicted.length !== truth.length) throw new RangeError('truth and predicted differ in length');
+  const t = Int32Array.from(truth);
+  const p = Int32Array.from(predicted);
+  return { truth: t, predicted: p, correct: t.map((x, i) => (x === p[i] ? 1 : 0)) };
+}
+
 /** Scratch counts per class for weighted metrics, allocated once per bootstrap. */
 class ClassCounts {
   readonly truePositives: Float64Array;
@@ -113,25 +128,26 @@ class ClassCounts {
    * mean F1 over the classes in the truth or the predictions. F1 = 2·TP / (support + predicted), which is
    * 2PR/(P+R) without its 0/0 cases.
    */
-  macroF1(truth: ArrayLike<number>, predicted: ArrayLike<number>, weights: Int32Array): number {
-    this.truePositives.fill(0);
-    this.support.fill(0);
-    this.predicted.fill(0);
+  macroF1(outcomes: Outcomes, weights: Int32Array): number {
+    const { truePositives, support, predicted: predictedAs } = this;
+    truePositives.fill(0);
+    support.fill(0);
+    predictedAs.fill(0);
+    const { truth, predicted, correct } = outcomes;
+    // Branch-free: an undrawn item adds 0, a wrong one adds 0 true positives (unpredictable branches cost more).
     for (let i = 0; i < weights.length; i++) {
       const w = weights[i]!;
-      if (w === 0) continue;
       const t = truth[i]!;
-      const p = predicted[i]!;
-      this.support[t]! += w;
-      this.predicted[p]! += w;
-      if (t === p) this.truePositives[t]! += w;
+      support[t]! += w;
+      predictedAs[predicted[i]!]! += w;
+      truePositives[t]! += w * correct[i]!;
     }
     let sum = 0;
     let present = 0;
-    for (let c = 0; c < this.support.length; c++) {
-      const denominator = this.support[c]! + this.predicted[c]!;
+    for (let c = 0; c < support.length; c++) {
+      const denominator = support[c]! + predictedAs[c]!;
       if (denominator === 0) continue;
-      sum += (2 * this.truePositives[c]!) / denominator;
+      sum += (2 * truePositives[c]!) / denominator;
       present++;
     }
     return present > 0 ? sum / present : 0;
@@ -139,24 +155,19 @@ class ClassCounts {
 }
 
 /** Accuracy of the items counted `weights` times each. */
-function weightedAccuracy(truth: ArrayLike<number>, predicted: ArrayLike<number>, weights: Int32Array): number {
+function weightedAccuracy(outcomes: Outcomes, weights: Int32Array): number {
   let right = 0;
   let total = 0;
   for (let i = 0; i < weights.length; i++) {
-    const w = weights[i]!;
-    total += w;
-    if (truth[i] === predicted[i]) right += w;
+    total += weights[i]!;
+    right += weights[i]! * outcomes.correct[i]!;
   }
   return total > 0 ? right / total : 0;
 }
 
-function checkLengths(truth: ArrayLike<number>, ...predicted: ArrayLike<number>[]): void {
-  for (const p of predicted) if (p.length !== truth.length) throw new RangeError('truth and predicted differ in length');
-}
-
 /** The percentile bootstrap 95% interval of macro F1 (over groups when given). No items: [0, 1]. */
 export function bootstrapMacroF1Interval(classCount: number, truth: ArrayLike<number>, predicted: ArrayLike<number>, options: BootstrapOptions = {}): Interval {
-  checkLengths(truth, predicted);
+  const outcomes = outcomesOf(truth, predicted);
   const resamples = options.resamples ?? BOOTSTRAP_RESAMPLES;
   const units = resamplingUnits(truth.length, options.groups);
   if (units.count === 0) return [0, 1];
@@ -164,7 +175,7 @@ export function bootstrapMacroF1Interval(classCount: number, truth: ArrayLike<nu
   const values = new Float64Array(resamples);
   let r = 0;
   forEachResample(units, resamples, options.seed ?? BOOTSTRAP_SEED, (weights) => {
-    values[r++] = counts.macroF1(truth, predicted, weights);
+    values[r++] = counts.macroF1(outcomes, weights);
   });
   return percentileInterval(values);
 }
@@ -186,7 +197,8 @@ export function pairedBootstrapIntervals(
   predictedB: ArrayLike<number>,
   options: BootstrapOptions = {},
 ): PairedDifferenceIntervals {
-  checkLengths(truth, predictedA, predictedB);
+  const a = outcomesOf(truth, predictedA);
+  const b = outcomesOf(truth, predictedB);
   const resamples = options.resamples ?? BOOTSTRAP_RESAMPLES;
   const units = resamplingUnits(truth.length, options.groups);
   if (units.count === 0) return { accuracy: [-1, 1], macro_f1: [-1, 1] };
@@ -195,8 +207,8 @@ export function pairedBootstrapIntervals(
   const macroF1 = new Float64Array(resamples);
   let r = 0;
   forEachResample(units, resamples, options.seed ?? BOOTSTRAP_SEED, (weights) => {
-    accuracy[r] = weightedAccuracy(truth, predictedA, weights) - weightedAccuracy(truth, predictedB, weights);
-    macroF1[r] = counts.macroF1(truth, predictedA, weights) - counts.macroF1(truth, predictedB, weights);
+    accuracy[r] = weightedAccuracy(a, weights) - weightedAccuracy(b, weights);
+    macroF1[r] = counts.macroF1(a, weights) - counts.macroF1(b, weights);
     r++;
   });
   return { accuracy: percentileInterval(accuracy), macro_f1: percentileInterval(macroF1) };
