@@ -1,6 +1,8 @@
 // bench/import: images per second importing minerals7 into a fresh catalogue, against a bare loop that only
 // reads, hashes (sha256) and fully decodes the same files with sharp at the same concurrency, in the same run.
 // Runs alternate so that both see the same machine state; medians are reported.
+// Also, in the same rounds: what the perceptual hashes cost the import (the same import without them), and the
+// rate of the hash backfill over the imported catalogue (its hashes cleared, as in a catalogue from before them).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +10,7 @@ import crypto from 'node:crypto';
 import sharp from 'sharp';
 import { openDatabase } from '../src/main/catalogue';
 import { importFolder } from '../src/main/jobs/import';
+import { backfillPhotoHashes } from '../src/main/jobs/hash-backfill';
 import { scanFolder } from '../src/main/images/scan';
 
 const DATASET = path.resolve(import.meta.dirname, '../../shared/datasets/minerals7');
@@ -37,16 +40,24 @@ async function bareLoop(files: string[]): Promise<number> {
   return files.length / ((performance.now() - started) / 1000);
 }
 
-async function orelabImport(): Promise<number> {
+/** Images per second of an import (with perceptual hashes unless told not to); with `backfill`, also the hash backfill's photos per second. */
+async function orelabImport(options: { photoHashes?: boolean; backfill?: boolean } = {}): Promise<{ rate: number; backfillRate: number | null }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orelab-bench-'));
   try {
     const db = openDatabase(path.join(dir, 'bench.sqlite'));
     const started = performance.now();
-    const summary = await importFolder(db, { folder: DATASET, labelsFromFolders: true, concurrency: CONCURRENCY });
+    const summary = await importFolder(db, { folder: DATASET, labelsFromFolders: true, concurrency: CONCURRENCY, photoHashes: options.photoHashes ?? true });
     const seconds = (performance.now() - started) / 1000;
-    db.close();
     if (summary.new !== 804) throw new Error(`expected 804 new specimens, got ${summary.new}`);
-    return summary.new / seconds;
+    let backfillRate: number | null = null;
+    if (options.backfill) {
+      db.exec('UPDATE specimens SET phash = NULL, dhash = NULL');
+      const backfill = await backfillPhotoHashes(db);
+      if (backfill.hashed !== 804) throw new Error(`expected 804 photos hashed by the backfill, got ${backfill.hashed}`);
+      backfillRate = backfill.photosPerSecond;
+    }
+    db.close();
+    return { rate: summary.new / seconds, backfillRate };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -58,12 +69,22 @@ await bareLoop(files); // warm the page cache and libvips
 await orelabImport();
 const orelab: number[] = [];
 const bare: number[] = [];
+const unhashed: number[] = [];
+const backfill: number[] = [];
 for (let i = 0; i < ROUNDS; i++) {
   bare.push(await bareLoop(files));
-  orelab.push(await orelabImport());
-  console.log(`round ${i + 1}: orelab ${orelab.at(-1)!.toFixed(1)} img/s, bare ${bare.at(-1)!.toFixed(1)} img/s`);
+  const run = await orelabImport({ backfill: true });
+  orelab.push(run.rate);
+  backfill.push(run.backfillRate!);
+  unhashed.push((await orelabImport({ photoHashes: false })).rate);
+  console.log(
+    `round ${i + 1}: orelab ${orelab.at(-1)!.toFixed(1)} img/s, bare ${bare.at(-1)!.toFixed(1)} img/s, orelab without photo hashes ${unhashed.at(-1)!.toFixed(1)} img/s, hash backfill ${backfill.at(-1)!.toFixed(0)} photos/s`,
+  );
 }
 const o = median(orelab);
 const b = median(bare);
-console.log('orelab = scan + read + sha256 + decode (EXIF-oriented) + thumbnail + SQLite writes; bare = read + sha256 + full decode');
+const u = median(unhashed);
+console.log(`photo hashes at import: orelab ${o.toFixed(1)} img/s with them, ${u.toFixed(1)} without: they cost ${((u / o - 1) * 100).toFixed(1)}% of import time`);
+console.log(`hash backfill (from the stored thumbnails, 804 specimens): ${median(backfill).toFixed(0)} photos/s`);
+console.log('orelab = scan + read + sha256 + decode (EXIF-oriented) + thumbnail + perceptual hashes + SQLite writes; bare = read + sha256 + full decode');
 console.log(`import: orelab ${o.toFixed(1)} img/s, bare ${b.toFixed(1)} img/s, ratio ${(o / b).toFixed(2)}`);
