@@ -15,8 +15,9 @@ import { importFolder } from '../../src/main/jobs/import';
 import { defaultWeightsPath } from '../../src/main/jobs/train/weights';
 import { ensureEmbeddings } from '../../src/main/services/embed';
 import type { EmbedProgress } from '../../src/shared/schemas/embed';
-import { runCliInProcess } from '../helpers/cli';
-import { tempDir } from '../helpers/fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { runCliInProcess, spawnOrelab } from '../helpers/cli';
+import { MINERALS7, tempDir } from '../helpers/fs';
 import { makeJpeg } from '../helpers/images';
 import { makeTinyClassifier } from '../helpers/model';
 
@@ -176,5 +177,42 @@ test('a model file Orelab cannot rebuild is refused with a message naming it, an
     assert.equal(embeddingCount(db, sha256File(stripped)), 0);
   } finally {
     db.close();
+  }
+});
+
+test('kill -9 during orelab embed leaves whole rows, and the re-run embeds exactly the specimens without one', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'c.sqlite');
+  const db = openDatabase(file);
+  await importFolder(db, { folder: MINERALS7, labelsFromFolders: true });
+  db.close();
+  const model = makeTinyClassifier(dir, ['a', 'b'], { seed: 7 });
+  const sha = sha256File(model);
+  const child = spawnOrelab(['embed', '--db', file, '--model', model]);
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, signal) => resolve(signal)));
+  let finished = false;
+  void exited.then(() => (finished = true));
+  const reader = openDatabase(file, { readonly: true });
+  try {
+    while (!finished && embeddingCount(reader, sha) < 16) await delay(10);
+  } finally {
+    reader.close();
+  }
+  child.kill('SIGKILL');
+  assert.equal(await exited, 'SIGKILL', 'the run finished before it could be killed');
+
+  const after = openDatabase(file);
+  try {
+    assert.equal((after.pragma('integrity_check') as { integrity_check: string }[])[0]!.integrity_check, 'ok');
+    const kept = getEmbeddings(after, sha);
+    assert.ok(kept.length >= 16 && kept.length < 804, `${kept.length} rows survived the kill`);
+    // Batches of 8 are stored whole (one transaction each), and every minerals7 photo is readable.
+    assert.equal(kept.length % 8, 0, `${kept.length} rows: a batch was stored in part`);
+    for (const e of kept) assert.equal(e.vector.length, 32);
+    const rerun = await ensureEmbeddings({ db: after, cataloguePath: file }, { model, device: 'cpu' });
+    assert.deepEqual([rerun.cached, rerun.embedded, rerun.errors.length], [kept.length, 804 - kept.length, 0]);
+    assert.equal(embeddingCount(after, sha), 804);
+  } finally {
+    after.close();
   }
 });
