@@ -1,10 +1,9 @@
 import { SPLITS } from '../../../shared/domain';
-import type { Interval } from '../../../shared/intervals';
 import { CompareParamsSchema, type CompareResult } from '../../../shared/schemas';
 import { compareClassifiers } from '../../services/compare';
 import { withCatalogue } from '../catalogue-arg';
 import { boolOpt, choiceOpt, DB_OPTION, JSON_OPTION, parseFlags, stringOpt, UsageError, writeJson, type Command, type FlagBinding } from '../command';
-import { formatTable } from '../table';
+import { formatInterval, formatTable } from '../table';
 
 /** The flags bound to CompareParams' fields (A and B are the positional arguments; the source is --split or --cv). */
 const FLAGS: Readonly<Record<'resamples' | 'seed', FlagBinding>> = {
@@ -12,9 +11,9 @@ const FLAGS: Readonly<Record<'resamples' | 'seed', FlagBinding>> = {
   seed: { flag: 'seed', kind: 'number' },
 };
 
+/** A point figure; a difference gets its sign. The intervals are formatInterval's, as in every command. */
 const percent = (x: number, sign = false) => `${sign && x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}%`;
 const decimal = (x: number, sign = false) => `${sign && x >= 0 ? '+' : ''}${x.toFixed(4)}`;
-const interval = ([lo, hi]: Interval, show: (x: number, sign?: boolean) => string, sign = false) => `[${show(lo, sign)}, ${show(hi, sign)}]`;
 
 function printComparison(result: CompareResult, write: (text: string) => void): void {
   const { a, b, difference: d, mcnemar: m } = result;
@@ -22,8 +21,12 @@ function printComparison(result: CompareResult, write: (text: string) => void): 
   const units = result.groups < result.n ? `${result.groups} photo groups` : 'specimens';
   write(`${result.n} labeled specimens of ${where} predicted by both${result.skipped ? ` (${result.skipped} left out: label not scorable by both)` : ''}\n`);
   write(`95% intervals: Wilson (accuracy), bootstrap over ${units} (macro F1, differences; ${result.resamples} resamples, seed ${result.seed})\n\n`);
-  const side = (tag: string, s: CompareResult['a']) => [tag, s.id === s.name ? s.id : `${s.id} (${s.name})`, percent(s.accuracy), interval(s.accuracy_ci, percent), decimal(s.macro_f1), interval(s.macro_f1_ci, decimal)];
-  const rows = [side('A', a), side('B', b), ['A − B', 'paired', percent(d.accuracy.estimate, true), interval(d.accuracy.ci, percent, true), decimal(d.macro_f1.estimate, true), interval(d.macro_f1.ci, decimal, true)]];
+  const side = (tag: string, s: CompareResult['a']) => [tag, s.id === s.name ? s.id : `${s.id} (${s.name})`, percent(s.accuracy), formatInterval(s.accuracy_ci, true), decimal(s.macro_f1), formatInterval(s.macro_f1_ci, false)];
+  const rows = [
+    side('A', a),
+    side('B', b),
+    ['A − B', 'paired', percent(d.accuracy.estimate, true), formatInterval(d.accuracy.ci, true), decimal(d.macro_f1.estimate, true), formatInterval(d.macro_f1.ci, false)],
+  ];
   write(formatTable(['', 'classifier', 'accuracy', '95% interval', 'macro F1', '95% interval'], rows));
   write(`\nMcNemar's exact test: right only by A ${m.b}, only by B ${m.c}; two-sided p = ${m.p_value.toPrecision(3)}\n`);
   if (result.discordant.length === 0) return;
