@@ -43,6 +43,10 @@ import {
   EvaluateProgressSchema,
   EvaluateResultSchema,
   FsPath,
+  GroupsListParamsSchema,
+  GroupsListResultSchema,
+  GroupsSeparateParamsSchema,
+  GroupsSeparateResultSchema,
   Id,
   ImportParamsSchema,
   ImportProgressSchema,
@@ -206,6 +210,12 @@ export const REQUESTS = {
   'splits.audit': channel(Empty, SplitAuditSchema),
   /** Moves each leaking group into the split of its first specimen, as one undoable operation. */
   'splits.fix': channel(Empty, SplitFixResultSchema),
+
+  /** Photo groups of two or more specimens and why they are linked (sample code, near-duplicate photos, embeddings
+   * of a model when named); specimens without perceptual hashes are hashed first. */
+  'groups.list': channel(GroupsListParamsSchema, GroupsListResultSchema),
+  /** "These are two rocks": the named specimens leave their groups; the cut persists. A shared sample code is refused. */
+  'groups.separate': channel(GroupsSeparateParamsSchema, GroupsSeparateResultSchema),
 
   /** Models that have predictions in this catalogue, newest first (empty until a model has run). */
   'predictions.models': channel(Empty, z.object({ models: z.array(ModelBriefSchema) })),

@@ -34,6 +34,7 @@ import {
 import { catalogueReport } from '../jobs/classify/export';
 import * as labeling from '../services/label';
 import { assignSplit, auditSplits, fixSplits } from '../services/split';
+import { listGroups, separateGroups } from '../services/groups';
 import { cvCell, cvReport, listCv } from '../services/cv';
 import { exportCsv } from '../services/export';
 import { compareClassifiers } from '../services/compare';
@@ -149,6 +150,8 @@ function createHandlers({ session, jobs, events, host }: DispatcherDeps): Handle
     'splits.assign': (r) => assignSplit({ db: db() }, r),
     'splits.audit': () => auditSplits({ db: db() }),
     'splits.fix': () => fixSplits({ db: db() }),
+    'groups.list': (r) => listGroups({ db: db() }, r),
+    'groups.separate': (r) => separateGroups({ db: db() }, r),
     'predictions.models': () => ({ models: modelsWithPredictions(db()) }),
 
     'training.defaults': () => {
