@@ -2,11 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import sharp from 'sharp';
 import { countUnhashedSpecimens, openDatabase, photoGroups, specimenHashes, type Db } from '../../src/main/catalogue';
 import { runImport } from '../../src/main/services/import';
 import { backfillHashes, listGroups } from '../../src/main/services/groups';
-import { runCliInProcess } from '../helpers/cli';
+import { runCliInProcess, spawnOrelab } from '../helpers/cli';
 import { MINERALS7, tempDir } from '../helpers/fs';
 
 // Two photos that are one photograph (a recrop), and others; and (made below) a photo too large to be its own
@@ -101,4 +102,40 @@ test('listing groups hashes the specimens that lack hashes first', async () => {
   );
   assert.equal((await listGroups({ db: c.db }, {})).backfill, null, 'nothing to do the second time');
   c.db.close();
+});
+
+test('kill -9 in the middle of a backfill leaves a valid catalogue, and a re-run hashes the rest', async () => {
+  const file = path.join(tempDir(), 'killed.sqlite');
+  const db = openDatabase(file);
+  await runImport({ db }, { folder: MINERALS7, labelsFromFolders: true });
+  const imported = hashesNow(db);
+  forgetHashes(db);
+  db.close();
+  const hashedCount = () => {
+    const check = openDatabase(file, { readonly: true });
+    try {
+      return check.prepare('SELECT COUNT(*) AS n FROM specimens WHERE phash IS NOT NULL').pluck().get() as number;
+    } finally {
+      check.close();
+    }
+  };
+
+  const child = spawnOrelab(['groups', '--backfill', '--db', file, '--json']);
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  let exitedEarly = false;
+  void exited.then(() => (exitedEarly = true));
+  // Wait for the first batch to be stored (a condition, not a clock), then kill it without warning.
+  while (hashedCount() === 0 && !exitedEarly) await delay(10);
+  child.kill('SIGKILL');
+  assert.equal(await exited, 'SIGKILL', 'the backfill finished before it could be killed');
+
+  const after = openDatabase(file);
+  assert.equal(after.pragma('integrity_check', { simple: true }), 'ok');
+  const stored = [...hashesNow(after)].filter(([, h]) => h !== 'null/null');
+  assert.ok(stored.length > 0 && stored.length < imported.size, `killed with ${stored.length} hashed`);
+  for (const [id, h] of stored) assert.equal(h, imported.get(id), `specimen ${id}: whole, correct hashes or none`);
+  const rerun = await backfillHashes({ db: after });
+  assert.equal(rerun.hashed, imported.size - stored.length);
+  assert.deepEqual(hashesNow(after), imported);
+  after.close();
 });
