@@ -114,6 +114,7 @@ test('orelab compare --split: both sides, the paired difference, McNemar and the
   assert.equal(result.n, CLASSES.length * PER_CLASS);
   assert.equal(result.n, rows.length);
   assert.equal(result.skipped, 0);
+  assert.equal(result.unpaired, 0);
   assert.equal(result.groups, groupCount(db, [...stored.keys()]), 'the photo groups are the resampled units');
   assert.deepEqual([result.a.id, result.b.id], [modelA.id, modelB.id]);
   assert.equal(result.a.accuracy, right('a') / rows.length);
@@ -175,7 +176,7 @@ test('orelab compare resamples photo groups whole: photos that share a sample co
 });
 
 /** Files a model's stored predictions as a CV run's out-of-fold predictions (what `orelab cv` records). */
-function fileAsCvRun(db: string, name: string, modelId: string, relabel: { specimenId: number; label: string } | null): void {
+function fileAsCvRun(db: string, name: string, modelId: string, relabel: { specimenId: number; label: string } | null, leaveOut = -1): void {
   const write = new Database(db);
   try {
     const runId = Number(
@@ -187,9 +188,9 @@ function fileAsCvRun(db: string, name: string, modelId: string, relabel: { speci
       .prepare(
         `INSERT INTO cv_predictions (cv_run_id, specimen_id, fold, label, predicted_class, confidence, probabilities, loss, created_at)
          SELECT ?, p.specimen_id, p.specimen_id % 2, CASE WHEN p.specimen_id = ? THEN ? ELSE c.name END, p.predicted_class, p.confidence, p.probabilities, p.loss, p.created_at
-           FROM predictions p JOIN specimens s ON s.id = p.specimen_id JOIN classes c ON c.id = s.label_class_id WHERE p.model_id = ?`,
+           FROM predictions p JOIN specimens s ON s.id = p.specimen_id JOIN classes c ON c.id = s.label_class_id WHERE p.model_id = ? AND s.id != ?`,
       )
-      .run(runId, relabel?.specimenId ?? -1, relabel?.label ?? '', modelId);
+      .run(runId, relabel?.specimenId ?? -1, relabel?.label ?? '', modelId, leaveOut);
   } finally {
     write.close();
   }
@@ -198,17 +199,19 @@ function fileAsCvRun(db: string, name: string, modelId: string, relabel: { speci
 test('orelab compare --cv: two runs out-of-fold predictions, on the specimens both scored against the same label', async () => {
   const { db, modelA, modelB } = setup;
   fileAsCvRun(db, 'run-a', modelA.id, null);
-  // Run B scored specimen 1 against another label (relabeled between the runs): it cannot be paired.
-  fileAsCvRun(db, 'run-b', modelB.id, { specimenId: 1, label: 'quartz' });
+  // Run B scored specimen 1 against another label (relabeled between the runs): it cannot be paired. Run B
+  // has no prediction of specimen 2 (say, it was imported after the run): it is unpaired.
+  fileAsCvRun(db, 'run-b', modelB.id, { specimenId: 1, label: 'quartz' }, 2);
   const bySplit = CompareResultSchema.parse(JSON.parse(await ok(['compare', '--db', db, modelA.id, modelB.id, '--split', 'test', '--json'])));
   const byCv = CompareResultSchema.parse(JSON.parse(await ok(['compare', '--db', db, 'run-a', 'run-b', '--cv', '--json'])));
   assert.deepEqual(byCv.source, { kind: 'cv' });
   assert.deepEqual([byCv.a.id, byCv.b.id], ['run-a', 'run-b']);
-  assert.equal(byCv.n, bySplit.n - 1);
+  assert.equal(byCv.n, bySplit.n - 2);
   assert.equal(byCv.skipped, 1);
+  assert.equal(byCv.unpaired, 1);
   assert.deepEqual(
     byCv.discordant,
-    bySplit.discordant.filter((d) => d.id !== 1),
+    bySplit.discordant.filter((d) => d.id !== 1 && d.id !== 2),
   );
 
   const unknown = await cli(['compare', '--db', db, 'run-a', 'run-z', '--cv']);

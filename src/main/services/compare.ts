@@ -63,19 +63,24 @@ interface Paired {
   b: string;
 }
 
-/** The specimens both sides predicted and can be scored on, in specimen id order; and how many were left out. */
-function pairUp(a: Side, b: Side): { pairs: Paired[]; skipped: number } {
+/**
+ * The specimens both sides predicted and can be scored on, in specimen id order; how many both predicted but
+ * cannot be scored on alike (skipped), and how many only one side predicted (unpaired).
+ */
+function pairUp(a: Side, b: Side): { pairs: Paired[]; skipped: number; unpaired: number } {
   const ofB = new Map(b.predictions.map((p) => [p.specimenId, p]));
   const pairs: Paired[] = [];
   let skipped = 0;
+  let common = 0;
   for (const pa of a.predictions) {
     const pb = ofB.get(pa.specimenId);
     if (!pb) continue;
+    common++;
     // A CV run scores against the label as it was when its fold was trained: two runs may disagree.
     if (key(pa.label) !== key(pb.label) || !a.knows(pa.label) || !b.knows(pa.label)) skipped++;
     else pairs.push({ specimenId: pa.specimenId, path: pa.path, label: pa.label, a: pa.predicted, b: pb.predicted });
   }
-  return { pairs, skipped };
+  return { pairs, skipped, unpaired: a.predictions.length + b.predictions.length - 2 * common };
 }
 
 /** Class names of both sides, in name order, spelled as first seen; and a name's index. */
@@ -97,7 +102,7 @@ export function compareClassifiers(ctx: ServiceContext, params: CompareParams): 
   const a = resolve(params.a);
   const b = resolve(params.b);
   if (a.id === b.id) throw new UserError('invalid-input', `"${params.a}" and "${params.b}" are the same ${source.kind === 'split' ? 'model' : 'run'} (${a.id}): name two`);
-  const { pairs, skipped } = pairUp(a, b);
+  const { pairs, skipped, unpaired } = pairUp(a, b);
   const where = source.kind === 'split' ? `of the ${source.split} split` : 'out of fold';
   if (pairs.length === 0) {
     throw new UserError('not-found', `${a.id} and ${b.id} have predicted no labeled specimen ${where} in common${skipped ? ` that both can be scored on (${skipped} left out: a label not in both's classes, or scored differently)` : ''}`);
@@ -122,6 +127,7 @@ export function compareClassifiers(ctx: ServiceContext, params: CompareParams): 
     source,
     n: pairs.length,
     skipped,
+    unpaired,
     groups: new Set(groups).size,
     resamples: params.resamples,
     seed: params.seed,

@@ -52,6 +52,8 @@ export const CompareResultSchema = z.object({
   n: Count,
   /** Predicted by both but left out: a label that is not a class of both models, or one the two CV runs scored differently. */
   skipped: Count,
+  /** Labeled specimens only one side predicted (e.g. an evaluation that was interrupted): not compared. */
+  unpaired: Count,
   /** The units the bootstrap resampled: photo groups (the photos of one rock count once), else specimens. */
   groups: Count,
   resamples: Count,

@@ -19,7 +19,8 @@ function printComparison(result: CompareResult, write: (text: string) => void): 
   const { a, b, difference: d, mcnemar: m } = result;
   const where = result.source.kind === 'split' ? `the ${result.source.split} split` : 'out-of-fold predictions';
   const units = result.groups < result.n ? `${result.groups} photo groups` : 'specimens';
-  write(`${result.n} labeled specimens of ${where} predicted by both${result.skipped ? ` (${result.skipped} left out: label not scorable by both)` : ''}\n`);
+  const leftOut = [result.skipped ? `${result.skipped} with a label not scorable by both` : '', result.unpaired ? `${result.unpaired} predicted by one side only` : ''].filter(Boolean);
+  write(`${result.n} labeled specimens of ${where} predicted by both${leftOut.length ? ` (left out: ${leftOut.join(', ')})` : ''}\n`);
   write(`95% intervals: Wilson (accuracy), bootstrap over ${units} (macro F1, differences; ${result.resamples} resamples, seed ${result.seed})\n\n`);
   const side = (tag: string, s: CompareResult['a']) => [tag, s.id === s.name ? s.id : `${s.id} (${s.name})`, percent(s.accuracy), formatInterval(s.accuracy_ci, true), decimal(s.macro_f1), formatInterval(s.macro_f1_ci, false)];
   const rows = [
