@@ -14,8 +14,9 @@ import { makeJpeg } from '../helpers/images';
 import { runCliInProcess, spawnOrelab } from '../helpers/cli';
 
 const CLASSES = ['calcite', 'pyrite', 'quartz'];
-// ViT-Ti on 32×32 photos from a random initialisation, one epoch: a real run that takes seconds.
-const QUICK = ['--weights', 'none', '--epochs', '2', '--image-size', '32', '--batch', '2', '--device', 'cpu', '--lr', '1e-4'];
+// ViT-Ti on 32×32 photos from a random initialisation, one epoch: a real run that takes seconds. (The kill
+// test needs a second epoch, to be killed inside a fold.)
+const QUICK = ['--weights', 'none', '--image-size', '32', '--batch', '2', '--device', 'cpu', '--lr', '1e-4'];
 
 /** 3 classes × 8 photos; in each class, photos 0–1 and 2–3 are two rocks (a sample code each); plus 2 unlabeled photos. */
 async function catalogue(dir: string): Promise<{ file: string; db: Db }> {
@@ -53,12 +54,12 @@ test('orelab cv: one out-of-fold prediction per labeled specimen, from the fold 
   const dir = tempDir();
   const { file, db } = await catalogue(dir);
   const out = path.join(dir, 'cv');
-  const run = await runCliInProcess(['cv', '--db', file, '--out', out, '--folds', '3', ...QUICK]);
+  const run = await runCliInProcess(['cv', '--db', file, '--out', out, '--folds', '2', '--epochs', '1', ...QUICK]);
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /Pooled: accuracy/);
 
   const cv = JSON.parse(fs.readFileSync(path.join(out, 'cv.json'), 'utf8')) as CvJson;
-  assert.deepEqual(cv.folds.map((f) => f.fold), [1, 2, 3]);
+  assert.deepEqual(cv.folds.map((f) => f.fold), [1, 2]);
   assert.deepEqual(cv.pooled.classes, CLASSES);
   for (const key of ['accuracy', 'macro_f1', 'per_class', 'confusion']) assert.ok(key in cv.pooled, key);
   assert.equal(cv.pooled.accuracy_ci?.length, 2);
@@ -76,9 +77,9 @@ test('orelab cv: one out-of-fold prediction per labeled specimen, from the fold 
   // The out-of-fold property, checked against what each fold model was actually trained on: the fold's
   // training run records the hash of its dataset, which is the plan's train/val part without the held-out fold.
   const { groupOf } = photoGroups(db);
-  const plan = planFolds(labeled.map((r) => ({ ...r, group: groupOf.get(r.id)! })), 3, 0);
+  const plan = planFolds(labeled.map((r) => ({ ...r, group: groupOf.get(r.id)! })), 2, 0);
   const runs = db.prepare("SELECT out_dir AS outDir, dataset_hash AS hash FROM training_runs WHERE status = 'completed'").all() as { outDir: string; hash: string }[];
-  for (let fold = 0; fold < 3; fold++) {
+  for (let fold = 0; fold < 2; fold++) {
     const dataset = loadTrainingDataset(db, { assignment: plan.assignment(fold) });
     assert.equal(runs.find((r) => r.outDir === path.join(out, `fold-${fold + 1}`))?.hash, dataset.hash, `fold ${fold + 1} trained on its plan`);
     const seen = new Set([...dataset.splits.train, ...dataset.splits.val].map((i) => i.specimenId));
@@ -96,9 +97,9 @@ test('orelab cv: one out-of-fold prediction per labeled specimen, from the fold 
   }
 
   // --tta scores the same trained folds again (no training) into a second prediction set.
-  const tta = await runCliInProcess(['cv', '--db', file, '--out', out, '--folds', '3', '--tta', '--json', ...QUICK]);
+  const tta = await runCliInProcess(['cv', '--db', file, '--out', out, '--folds', '2', '--epochs', '1', '--tta', '--json', ...QUICK]);
   assert.equal(tta.status, 0, tta.stderr);
-  assert.equal((db.prepare("SELECT COUNT(*) AS n FROM training_runs").get() as { n: number }).n, 3, 'no fold trained again');
+  assert.equal((db.prepare("SELECT COUNT(*) AS n FROM training_runs").get() as { n: number }).n, 2, 'no fold trained again');
   assert.equal(outOfFoldPredictions(db, findCvRun(db, 'cv+tta')!.id).length, 24);
   assert.ok(fs.existsSync(path.join(out, 'cv-tta.json')));
   db.close();
@@ -111,11 +112,11 @@ test('--folds above the number of rocks of a class is refused, naming the class;
   const quartz = db.prepare("SELECT s.id FROM specimens s JOIN classes c ON c.id = s.label_class_id WHERE c.name = 'quartz' ORDER BY s.id").all() as { id: number }[];
   quartz.forEach((r, i) => updateSpecimenMetadata(db, r.id, { sampleCode: `q-${i % 3}` }));
   db.close();
-  const tooMany = await runCliInProcess(['cv', '--db', file, '--out', path.join(dir, 'cv'), '--folds', '4', ...QUICK]);
+  const tooMany = await runCliInProcess(['cv', '--db', file, '--out', path.join(dir, 'cv'), '--folds', '4', '--epochs', '1', ...QUICK]);
   assert.equal(tooMany.status, 1);
   assert.match(tooMany.stderr, /"quartz".*3 rocks/);
   assert.equal(fs.existsSync(path.join(dir, 'cv')), false, 'nothing written');
-  const one = await runCliInProcess(['cv', '--db', file, '--out', path.join(dir, 'cv'), '--folds', '1', ...QUICK]);
+  const one = await runCliInProcess(['cv', '--db', file, '--out', path.join(dir, 'cv'), '--folds', '1', '--epochs', '1', ...QUICK]);
   assert.equal(one.status, 2);
   assert.match(one.stderr, /folds/);
 });
@@ -124,7 +125,7 @@ test('a killed cv resumes at the fold it reached, and ends as an uninterrupted r
   const dir = tempDir();
   const { file, db } = await catalogue(dir);
   db.close();
-  const args = ['cv', '--db', file, '--folds', '2', ...QUICK];
+  const args = ['cv', '--db', file, '--folds', '2', '--epochs', '2', ...QUICK];
   const whole = await runCliInProcess([...args, '--out', path.join(dir, 'whole'), '--json']);
   assert.equal(whole.status, 0, whole.stderr);
 

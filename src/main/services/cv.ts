@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { CvParams, CvProgressSchema, CvResultSchema, CvRunBrief, PredictedSpecimen, StoredCvSummarySchema } from '../../shared/schemas';
 import { cvConfusionCellSpecimens, cvRuns, findCvRun, type CvRunRecord } from '../catalogue';
 import { crossValidate } from '../jobs/cv/cv';
+import { ensurePhotoHashes } from '../jobs/hash-backfill';
 import { WeightsFileError } from '../engine';
 import { UserError } from '../../shared/errors';
 import { openModelFile } from './classify';
@@ -34,6 +35,8 @@ export function checkCv(params: CvParams): void {
 export async function runCv(ctx: ServiceContext, params: CvParams, hooks: RunHooks<CvProgressInfo> = {}): Promise<CvResultInfo> {
   checkCv(params);
   const tracker = new TrainProgressTracker(ctx);
+  // Folds keep photo groups whole, and groups join near-duplicates by their hashes.
+  await ensurePhotoHashes(ctx.db, hooks.signal ? { signal: hooks.signal } : {});
   try {
     return await crossValidate({
       db: ctx.db,

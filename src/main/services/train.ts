@@ -11,6 +11,7 @@ import type { JobProgress, JobResult, TrainParams } from '../../shared/ipc';
 import { backboneChoice } from '../../shared/training-options';
 import { epochMetrics } from '../catalogue';
 import { WeightsFileError } from '../engine';
+import { ensurePhotoHashes } from '../jobs/hash-backfill';
 import { runFiles, trainModel, type TrainProgress, type TrainSettings } from '../jobs/train/train';
 import { defaultWeightsPath } from '../jobs/train/weights';
 import type { RunHooks, ServiceContext } from './context';
@@ -69,6 +70,8 @@ export function trainingSettings(params: TrainParams): TrainSettings {
 export async function runTrain(ctx: ServiceContext, params: TrainParams, hooks: RunHooks<TrainProgressInfo> = {}): Promise<TrainResultInfo> {
   checkTrain(params);
   const tracker = new TrainProgressTracker(ctx);
+  // Newly labeled specimens are split first, keeping photo groups whole; groups join near-duplicates by their hashes.
+  await ensurePhotoHashes(ctx.db, hooks.signal ? { signal: hooks.signal } : {});
   try {
     const result = await trainModel({
       ...trainingSettings(params),

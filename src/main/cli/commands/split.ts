@@ -20,13 +20,13 @@ export const splitCommand: Command = {
     if (audit || fix) {
       if (audit && fix) throw new UsageError('--audit and --fix are separate steps: audit first, then fix');
       if (stringOpt(args, 'seed') !== undefined || stringOpt(args, 'ratios') !== undefined) throw new UsageError(`--seed and --ratios make a split; --${audit ? 'audit' : 'fix'} does not`);
-      return withCatalogue(args, (db) => {
+      return withCatalogue(args, async (db) => {
         if (audit) {
-          const result = auditSplits({ db });
+          const result = await auditSplits({ db });
           if (boolOpt(args, 'json')) writeJson(io, result);
           else writeAudit(io, result);
         } else {
-          const result = fixSplits({ db });
+          const result = await fixSplits({ db });
           if (boolOpt(args, 'json')) writeJson(io, result);
           else io.stdout.write(result.moved.length === 0 ? 'no photo group spans two splits; nothing moved\n' : `${result.moved.length} specimens moved into their group's split (orelab undo reverts)\n`);
         }
@@ -41,8 +41,8 @@ export const splitCommand: Command = {
       throw new UsageError((err as Error).message);
     }
     const params = parseFlags(SplitParamsSchema, args, FLAGS, fixed);
-    return withCatalogue(args, (db) => {
-      const result = assignSplit({ db }, params);
+    return withCatalogue(args, async (db) => {
+      const result = await assignSplit({ db }, params);
       if (boolOpt(args, 'json')) writeJson(io, result);
       else {
         io.stdout.write(`${result.assigned} specimens assigned, ${result.alreadyAssigned} kept their split, ${result.unlabeled} unlabeled left out\n`);

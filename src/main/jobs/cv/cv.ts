@@ -19,9 +19,9 @@ import {
   type Db,
   type OutOfFoldPrediction,
 } from '../../catalogue';
-import { PreprocessCache, cacheDirForCatalogue } from '../../images/preprocess';
-import { withTestTimeAugmentation, type BatchClassifier } from '../batch-classifier';
-import { loadBatch, prefetched, warmCache, type DataItem } from '../cached-batches';
+import type { BatchClassifier } from '../batch-classifier';
+import type { DataItem } from '../cached-batches';
+import { evaluateItems } from '../evaluate';
 import { runFiles, trainModel, type TrainProgress, type TrainSettings } from '../train/train';
 import { planFolds, type FoldPlan } from './folds';
 
@@ -232,34 +232,28 @@ async function scoreFold(
   held: readonly { id: number; sha256: string; path: string; class: string }[],
   fold: number,
 ): Promise<{ predictions: OutOfFoldPrediction[]; errors: InputError[] } | null> {
-  const opened = await o.openClassifier(modelPath);
+  const classifier = await o.openClassifier(modelPath);
   try {
-    const classifier = o.tta ? withTestTimeAugmentation(opened) : opened;
     // The fold model's classes are the run's (every class has photos of at least K rocks, so each training part has some).
-    const order = classes.map((c) => classifier.classes.findIndex((m) => m.toLowerCase() === c.toLowerCase()));
-    if (order.some((i) => i < 0)) throw new Error(`${modelPath} lacks a class of the run (${classes.join(', ')})`);
-    const items: DataItem[] = held.map((s) => ({ specimenId: s.id, sha256: s.sha256, path: s.path, classIndex: classes.indexOf(s.class) }));
-    const cache = new PreprocessCache(cacheDirForCatalogue(o.cataloguePath), classifier.preprocessing);
-    const { usable, errors } = await warmCache(cache, items, o.signal ? { signal: o.signal } : {});
-    if (o.signal?.aborted) return null;
-    const predictions: OutOfFoldPrediction[] = [];
-    const plan: DataItem[][] = [];
-    for (let i = 0; i < usable.length; i += classifier.maxBatch) plan.push(usable.slice(i, i + classifier.maxBatch));
-    const c = classifier.classes.length;
-    for await (const batch of prefetched(plan, (batchItems) => loadBatch(cache, classifier.preprocessing, batchItems))) {
-      if (o.signal?.aborted) return null;
-      const probabilities = await classifier.classify(batch.images, batch.labels.length);
-      batch.specimenIds.forEach((specimenId, i) => {
-        const probs = order.map((m) => probabilities[i * c + m]!);
-        const best = argmax(probs);
-        const y = batch.labels[i]!;
-        predictions.push({ specimenId, fold, label: classes[y]!, predictedClass: classes[best]!, confidence: probs[best]!, probabilities: probs, loss: -Math.log(Math.max(probs[y]!, 1e-12)) });
-      });
-      progress(o, { phase: 'scoring', fold, train: null, scored: predictions.length, toScore: usable.length });
-    }
-    return { predictions, errors };
+    const modelIndex = classes.map((c) => classifier.classes.findIndex((m) => m.toLowerCase() === c.toLowerCase()));
+    if (modelIndex.some((i) => i < 0)) throw new Error(`${modelPath} lacks a class of the run (${classes.join(', ')})`);
+    const items: DataItem[] = held.map((s) => ({ specimenId: s.id, sha256: s.sha256, path: s.path, classIndex: modelIndex[classes.indexOf(s.class)]! }));
+    const evaluation = await evaluateItems(o.cataloguePath, classifier, items, {
+      tta: o.tta,
+      ...(o.signal ? { signal: o.signal } : {}),
+      onProgress: (done, total) => progress(o, { phase: 'scoring', fold, train: null, scored: done, toScore: total }),
+    });
+    if (evaluation.partial) return null;
+    const labelOf = new Map(held.map((s) => [s.id, s.class]));
+    const predictions = evaluation.scored.map(({ specimenId, probabilities }): OutOfFoldPrediction => {
+      const probs = modelIndex.map((m) => probabilities[m]!);
+      const best = argmax(probs);
+      const label = labelOf.get(specimenId)!;
+      return { specimenId, fold, label, predictedClass: classes[best]!, confidence: probs[best]!, probabilities: probs, loss: -Math.log(Math.max(probs[classes.indexOf(label)]!, 1e-12)) };
+    });
+    return { predictions, errors: evaluation.errors };
   } finally {
-    await opened.close();
+    await classifier.close();
   }
 }
 

@@ -47,6 +47,14 @@ export function planFolds(specimens: readonly FoldSpecimen[], folds: number, see
     assignment(fold: number): Map<number, Split> {
       const rest = specimens.filter((s) => foldOf.get(s.id) !== fold);
       const inner = placeGroups(rest, INNER_SHARES, seed);
+      // A small training part can round its 1/9 share to nothing; the kept epoch needs a validation set, so the
+      // smallest group (last in the placing order) goes there.
+      if (![...inner.values()].includes(1)) {
+        const sizes = new Map<number, number>();
+        for (const s of rest) sizes.set(s.group, (sizes.get(s.group) ?? 0) + 1);
+        const smallest = [...sizes].sort(([ga, a], [gb, b]) => a - b || gb - ga)[0];
+        if (smallest && sizes.size > 1) inner.set(smallest[0], 1);
+      }
       const out = new Map<number, Split>();
       for (const s of specimens) out.set(s.id, foldOf.get(s.id) === fold ? 'test' : inner.get(s.group) === 0 ? 'train' : 'val');
       return out;
