@@ -18,10 +18,12 @@ import { nearPairs, packedDistance, packHashes } from '../images/hamming';
 export const DEFAULT_MAX_PHASH_DISTANCE = 12;
 export const DEFAULT_MAX_DHASH_DISTANCE = 10;
 /**
- * Embedding links: cosine at least this. Not yet measured (no catalogue had embeddings when groups were written);
- * embedding links are off unless a model is named.
+ * Embedding links: cosine at least this. Measured for the shipped pretrained ViT-Ti/16 only (`orelab embed`'s
+ * default) on minerals7 (docs/results.md, "Near-duplicate threshold"): its 7 pairs at ≥ 0.93 are each one rock
+ * (mirrored, rescaled, restamped copies the hashes miss); below it pairs of different rocks begin. Another
+ * model's embeddings need their own measurement. Off unless a model is named.
  */
-export const DEFAULT_MIN_EMBEDDING_COSINE = 0.95;
+export const DEFAULT_MIN_EMBEDDING_COSINE = 0.93;
 
 export interface PhotoGroupOptions {
   /** The model file (sha256 of model.onnx, as the embeddings table keys it) whose embeddings also join specimens; default: none. */
@@ -129,22 +131,38 @@ function nearDuplicateLinks(rows: readonly GroupingRow[], maxPhash: number, maxD
   return links;
 }
 
-/** Pairs of specimens whose embeddings for the model are at least `minCosine` apart in angle's cosine. */
+/**
+ * Pairs of specimens whose embeddings for the model have a cosine of at least `minCosine`. The unit vectors sit
+ * in one flat array and the dot product is unrolled by four: the all-pairs loop is the whole cost.
+ */
 function embeddingLinks(db: Db, model: string, minCosine: number): GroupLink[] {
   const stored = getEmbeddings(db, model);
-  const unit = stored.map((e) => {
+  const dim = stored[0]?.vector.length ?? 0;
+  const usable = stored.filter((e) => e.vector.length === dim);
+  const unit = new Float64Array(usable.length * dim);
+  usable.forEach((e, i) => {
     const norm = Math.hypot(...e.vector) || 1;
-    return e.vector.map((x) => x / norm);
+    for (let k = 0; k < dim; k++) unit[i * dim + k] = e.vector[k]! / norm;
   });
   const links: GroupLink[] = [];
-  for (let i = 0; i < unit.length; i++) {
-    for (let j = i + 1; j < unit.length; j++) {
-      const u = unit[i]!;
-      const v = unit[j]!;
-      if (u.length !== v.length) continue;
-      let dot = 0;
-      for (let k = 0; k < u.length; k++) dot += u[k]! * v[k]!;
-      if (dot >= minCosine) links.push({ a: stored[i]!.specimenId, b: stored[j]!.specimenId, kind: 'embedding', cosine: dot });
+  const tail = dim - (dim % 4);
+  for (let i = 0; i < usable.length; i++) {
+    const u = i * dim;
+    for (let j = i + 1; j < usable.length; j++) {
+      const v = j * dim;
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
+      for (let k = 0; k < tail; k += 4) {
+        d0 += unit[u + k]! * unit[v + k]!;
+        d1 += unit[u + k + 1]! * unit[v + k + 1]!;
+        d2 += unit[u + k + 2]! * unit[v + k + 2]!;
+        d3 += unit[u + k + 3]! * unit[v + k + 3]!;
+      }
+      let dot = d0 + d1 + d2 + d3;
+      for (let k = tail; k < dim; k++) dot += unit[u + k]! * unit[v + k]!;
+      if (dot >= minCosine) links.push({ a: usable[i]!.specimenId, b: usable[j]!.specimenId, kind: 'embedding', cosine: dot });
     }
   }
   return links;
