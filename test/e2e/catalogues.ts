@@ -211,3 +211,86 @@ export async function freshCatalogue(state: CatalogueState = {}): Promise<Prepar
   }
   return { dir, dbPath, model };
 }
+
+/**
+ * What the Reports flows compare, added to a flow's own catalogue in the `predictions` state (its model has
+ * classified the test split): a second tiny model (seed 2) that classifies the test split too, and two finished
+ * cross-validation runs, "cv-a" and "cv-b". The runs are written through the catalogue's own functions
+ * (startCvRun, putOutOfFoldPredictions, finishCvRun) rather than trained by runCv: their out-of-fold predictions
+ * are the two models' test predictions, in two folds by specimen id, and their summaries are built from them
+ * with the reports' own classificationReport, in the shape crossValidate stores. The CV job is tested in its
+ * own tests; this gives the Reports page real rows to show within seconds.
+ *
+ * The catalogue may be open in the flow's harness (SQLite's WAL lets both write); call this before the page
+ * first asks for models and runs.
+ */
+export async function addComparedModelsAndCvRuns(catalogue: PreparedCatalogue): Promise<{ models: [string, string]; cvRuns: [string, string] }> {
+  const [{ makeTinyClassifier }, { OnnxClassifier }, { evaluateCatalogueSplit }, { classificationReport }, cv] = await Promise.all([
+    import('../helpers/model'),
+    import('../../src/main/jobs/inference/classifier'),
+    import('../../src/main/jobs/evaluate'),
+    import('../../src/shared/metrics'),
+    import('../../src/main/catalogue/cv'),
+  ]);
+  if (!catalogue.model) throw new Error('addComparedModelsAndCvRuns needs the `predictions` state (a model that classified the test split)');
+  const classes = Object.keys(COUNTS).sort();
+  const db = openDatabase(catalogue.dbPath);
+  try {
+    const classifier = await OnnxClassifier.open(makeTinyClassifier(catalogue.dir, classes, { seed: 2 }), { providers: ['cpu'], workers: 1 });
+    let second: string;
+    try {
+      const record = classifier.catalogueRecord();
+      registerModel(db, record);
+      second = record.id;
+      const evaluation = await evaluateCatalogueSplit(db, catalogue.dbPath, classifier, 'test');
+      if (evaluation.partial || evaluation.errors.length > 0) throw new Error(`fixture evaluation failed: ${JSON.stringify(evaluation.errors)}`);
+    } finally {
+      await classifier.close();
+    }
+    const models: [string, string] = [catalogue.model.id, second];
+    const runs: [string, string] = ['cv-a', 'cv-b'];
+    runs.forEach((name, i) => {
+      const predictions = (
+        db
+          .prepare(
+            `SELECT p.specimen_id AS specimenId, c.name AS label, p.predicted_class AS predictedClass, p.confidence, p.probabilities, p.loss
+               FROM predictions p JOIN specimens s ON s.id = p.specimen_id JOIN classes c ON c.id = s.label_class_id
+              WHERE p.model_id = ? AND s.split = 'test' ORDER BY s.id`,
+          )
+          .all(models[i]!) as { specimenId: number; label: string; predictedClass: string; confidence: number; probabilities: string; loss: number | null }[]
+      ).map((p) => ({ ...p, fold: p.specimenId % 2, probabilities: JSON.parse(p.probabilities) as number[] }));
+      const report = (ps: typeof predictions) =>
+        classificationReport(
+          classes,
+          ps.map((p) => classes.indexOf(p.label)),
+          ps.map((p) => classes.indexOf(p.predictedClass)),
+        );
+      const folds = [0, 1].map((fold) => {
+        const held = predictions.filter((p) => p.fold === fold);
+        const r = report(held);
+        return { fold: fold + 1, specimens: held.length, accuracy: r.accuracy, macro_f1: r.macro_f1, modelPath: models[i]!, keptEpoch: 1 };
+      });
+      const mean = (key: 'accuracy' | 'macro_f1') => (folds[0]![key] + folds[1]![key]) / 2;
+      const sd = (key: 'accuracy' | 'macro_f1') => Math.abs(folds[0]![key] - folds[1]![key]) / Math.SQRT2;
+      const runId = cv.startCvRun(db, { name, folds: 2, outDir: path.join(catalogue.dir, name), config: { tta: false }, classes }, { fresh: true });
+      for (const fold of [0, 1]) cv.putOutOfFoldPredictions(db, runId, fold, predictions.filter((p) => p.fold === fold));
+      cv.finishCvRun(db, runId, 'completed', {
+        name,
+        folds,
+        pooled: report(predictions),
+        mean: { accuracy: mean('accuracy'), macro_f1: mean('macro_f1') },
+        sd: { accuracy: sd('accuracy'), macro_f1: sd('macro_f1') },
+        tta: false,
+        predicted: predictions.length,
+        unlabeled: 0,
+        errors: [],
+        classes,
+        groups: predictions.length,
+        config: { folds: 2, fixture: 'test/e2e/catalogues.ts' },
+      });
+    });
+    return { models, cvRuns: runs };
+  } finally {
+    db.close();
+  }
+}

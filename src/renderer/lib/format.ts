@@ -39,3 +39,43 @@ const CLASS_COLORS = ['#3b7dd8', '#d9822b', '#2f9e6e', '#c0504d', '#8064a2', '#4
 export function classColor(classId: number | null): string {
   return classId === null ? '#9aa3ad' : CLASS_COLORS[(classId - 1) % CLASS_COLORS.length]!;
 }
+
+// Intervals, as every report says them: "94.1% (95% CI 89.0–97.0%)". The words "95% CI" are part of the text,
+// so a screen reader says the interval too.
+
+/** A 95% interval [lower, upper]. */
+export type Interval = readonly [number, number];
+
+/** How a figure on 0..1 is shown: a proportion in percent (accuracy) or a score with three decimals (F1). */
+export type FigureKind = 'percent' | 'decimal';
+
+export function formatFigure(x: number, kind: FigureKind): string {
+  return kind === 'percent' ? formatPercent(x) : x.toFixed(3);
+}
+
+/** "89.0–97.0%" or "0.850–0.970": the bounds alone, where a heading already says "95% CI". */
+export function formatBounds([lo, hi]: Interval, kind: FigureKind): string {
+  return kind === 'percent' ? `${(lo * 100).toFixed(1)}–${formatPercent(hi)}` : `${lo.toFixed(3)}–${hi.toFixed(3)}`;
+}
+
+/** "95% CI 89.0–97.0%" or "95% CI 0.850–0.970". */
+export function formatInterval(ci: Interval, kind: FigureKind): string {
+  return `95% CI ${formatBounds(ci, kind)}`;
+}
+
+/** "+2.5" / "−1.3" (a true minus sign): a signed figure, for differences. */
+export function formatSigned(x: number, digits: number): string {
+  const text = Math.abs(x).toFixed(digits);
+  return Number(text) === 0 ? text : `${x > 0 ? '+' : '−'}${text}`;
+}
+
+/** Whether an interval of a difference contains 0, i.e. "no difference" is still plausible. */
+export function intervalContainsZero([lo, hi]: Interval): boolean {
+  return lo <= 0 && hi >= 0;
+}
+
+/** "p = 0.452", "p = 0.0031", "p < 0.0001". */
+export function formatPValue(p: number): string {
+  if (p < 0.0001) return 'p < 0.0001';
+  return `p = ${p >= 0.01 ? p.toFixed(3) : p.toPrecision(2)}`;
+}

@@ -1,14 +1,18 @@
 // Reports: a model's per-class precision / recall / F1 and its confusion matrix, from the predictions stored
-// for a split (evaluating the split fills them in: the `evaluate` job) or all stored predictions. A click on a
-// confusion cell lists its photos; a second model shows side by side; the tables export as CSV.
-import { useEffect, useState, type CSSProperties } from 'react';
-import type { JobInfo, ModelSummary, Report, ReportScope } from '../../shared/ipc';
+// for a split (evaluating the split fills them in: the `evaluate` job) or all stored predictions; or a
+// cross-validation run's pooled out-of-fold report and its folds. Every figure carries its 95% interval. A click
+// on a confusion cell lists its photos; a second model (or run) shows side by side, with the paired comparison
+// of the two below; a model's tables export as CSV.
+import { useEffect, useState } from 'react';
+import type { JobInfo, ModelSummary, ReportScope } from '../../shared/ipc';
 import { useApp } from '../app/state';
 import { call, errorMessage, imageUrl } from '../api';
 import { modelLabel, useModels } from '../hooks/useModels';
 import { useRequest } from '../hooks/useRequest';
 import { PathField } from '../components/PathField';
-import { confusionInk, confusionShade } from '../lib/heat';
+import { CompareView } from '../components/CompareView';
+import { CvReport, cvRunLabel } from '../components/CvReport';
+import { ReportFigures, type SelectedCell } from '../components/ReportFigures';
 import { formatCount, formatPercent, plural } from '../lib/format';
 import { dirname, joinPath } from '../lib/paths';
 
@@ -19,29 +23,42 @@ const SCOPES: { value: ReportScope; label: string }[] = [
   { value: 'train', label: 'Train split' },
   { value: 'all', label: 'All stored predictions' },
 ];
+/** The predictions select holds the scopes of a model's predictions and, prefixed so, the cross-validation runs. */
+const CV_PREFIX = 'cv:';
 
-interface Cell {
-  modelId: string;
-  trueClass: string;
-  predictedClass: string;
+/** A confusion cell of one report: of a model (its id) or of a cross-validation run (its name). */
+interface Cell extends SelectedCell {
+  kind: 'model' | 'cv';
+  owner: string;
 }
 
 export function ReportsPage() {
-  const { catalogue } = useApp();
+  const { catalogue, version } = useApp();
   const { models, error } = useModels();
+  const { data: cvList } = useRequest('cv.list', catalogue ? {} : null, [catalogue, version]);
+  const cvRuns = cvList?.runs ?? [];
   const [modelId, setModelId] = useState('');
+  // A model id, or a cross-validation run's name when a run is shown.
   const [compareId, setCompareId] = useState('');
-  const [scope, setScope] = useState<ReportScope>('test');
+  const [choice, setChoice] = useState<string>('test');
   const [cell, setCell] = useState<Cell | null>(null);
+  const cvName = choice.startsWith(CV_PREFIX) ? choice.slice(CV_PREFIX.length) : null;
+  const scope: ReportScope = cvName === null ? (choice as ReportScope) : 'test';
 
   useEffect(() => {
     if (models && models.length > 0 && !models.some((m) => m.id === modelId)) setModelId(models[0]!.id);
   }, [models, modelId]);
+  useEffect(() => {
+    if (!cvList) return;
+    // A run that went (another catalogue) falls back to the test split; with runs but no model, a run is all there is.
+    if (cvName !== null && !cvList.runs.some((r) => r.name === cvName)) setChoice('test');
+    else if (cvName === null && models?.length === 0 && cvList.runs.length > 0) setChoice(CV_PREFIX + cvList.runs[0]!.name);
+  }, [cvList, cvName, models]);
 
   if (!catalogue) return null;
   if (error) return <div className="page page-padded error-text">{error}</div>;
-  if (!models) return <div className="page page-padded" aria-busy="true" />;
-  if (models.length === 0) {
+  if (!models || !cvList) return <div className="page page-padded" aria-busy="true" />;
+  if (models.length === 0 && cvRuns.length === 0) {
     return (
       <div className="page page-padded">
         <section className="card-panel narrow">
@@ -51,50 +68,108 @@ export function ReportsPage() {
       </div>
     );
   }
-  const model = models.find((m) => m.id === modelId);
-  const compare = models.find((m) => m.id === compareId && m.id !== modelId);
+  const choose = (value: string) => {
+    // A model and a run are never compared: switching between them starts the comparison afresh.
+    if (value.startsWith(CV_PREFIX) !== (cvName !== null)) setCompareId('');
+    setChoice(value);
+    setCell(null);
+  };
+  const model = cvName === null ? models.find((m) => m.id === modelId) : undefined;
+  const compareModel = model ? models.find((m) => m.id === compareId && m.id !== modelId) : undefined;
+  const run = cvName !== null ? cvRuns.find((r) => r.name === cvName) : undefined;
+  const compareRun = run ? cvRuns.find((r) => r.name === compareId && r.name !== run.name) : undefined;
+  const comparing = compareModel !== undefined || compareRun !== undefined;
+  const selectedOf = (kind: Cell['kind'], owner: string) => (cell?.kind === kind && cell.owner === owner ? cell : null);
+  const onCellOf = (kind: Cell['kind'], owner: string) => (trueClass: string, predictedClass: string) => setCell({ kind, owner, trueClass, predictedClass });
+  const modelReport = (m: ModelSummary) => <ModelReport model={m} scope={scope} onCell={onCellOf('model', m.id)} selected={selectedOf('model', m.id)} />;
+  const cvReport = (name: string) => <CvReport name={name} onCell={onCellOf('cv', name)} selected={selectedOf('cv', name)} />;
+  const scopeLabel = SCOPES.find((s) => s.value === scope)!.label.toLowerCase();
+
   return (
     <div className="page page-padded page-reports">
       <div className="toolbar" role="group" aria-label="Report settings">
-        <label htmlFor="report-model">Model</label>
-        <select id="report-model" value={modelId} onChange={(e) => (setModelId(e.target.value), setCell(null))}>
-          {models.map((m) => (
-            <option key={m.id} value={m.id}>
-              {modelLabel(m)}
-            </option>
-          ))}
-        </select>
+        {cvName === null ? (
+          <>
+            <label htmlFor="report-model">Model</label>
+            <select id="report-model" value={modelId} onChange={(e) => (setModelId(e.target.value), setCell(null))}>
+              {models.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {modelLabel(m)}
+                </option>
+              ))}
+            </select>
+          </>
+        ) : null}
         <label htmlFor="report-scope">Predictions</label>
-        <select id="report-scope" value={scope} onChange={(e) => (setScope(e.target.value as ReportScope), setCell(null))}>
-          {SCOPES.map((s) => (
-            <option key={s.value} value={s.value}>
-              {s.label}
-            </option>
-          ))}
+        <select id="report-scope" value={choice} onChange={(e) => choose(e.target.value)}>
+          {models.length > 0
+            ? SCOPES.map((s) => (
+                <option key={s.value} value={s.value}>
+                  {s.label}
+                </option>
+              ))
+            : null}
+          {cvRuns.length > 0 ? (
+            <optgroup label="Cross-validation runs (their own fold models)">
+              {cvRuns.map((r) => (
+                <option key={r.id} value={CV_PREFIX + r.name}>
+                  {cvRunLabel(r)}
+                </option>
+              ))}
+            </optgroup>
+          ) : null}
         </select>
         <label htmlFor="report-compare">Compare with</label>
-        <select id="report-compare" value={compareId} onChange={(e) => setCompareId(e.target.value)}>
-          <option value="">no other model</option>
-          {models
-            .filter((m) => m.id !== modelId)
-            .map((m) => (
-              <option key={m.id} value={m.id}>
-                {modelLabel(m)}
-              </option>
-            ))}
+        <select id="report-compare" value={compareId} onChange={(e) => (setCompareId(e.target.value), setCell(null))}>
+          {cvName === null ? (
+            <>
+              <option value="">no other model</option>
+              {models
+                .filter((m) => m.id !== modelId)
+                .map((m) => (
+                  <option key={m.id} value={m.id}>
+                    {modelLabel(m)}
+                  </option>
+                ))}
+            </>
+          ) : (
+            <>
+              <option value="">no other run</option>
+              {cvRuns
+                .filter((r) => r.name !== cvName)
+                .map((r) => (
+                  <option key={r.id} value={r.name}>
+                    {cvRunLabel(r)}
+                  </option>
+                ))}
+            </>
+          )}
         </select>
       </div>
-      <div className={compare ? 'report-columns compare' : 'report-columns'}>
-        {model ? <ModelReport model={model} scope={scope} onCell={setCell} selected={cell?.modelId === model.id ? cell : null} /> : null}
-        {compare ? <ModelReport model={compare} scope={scope} onCell={setCell} selected={cell?.modelId === compare.id ? cell : null} /> : null}
+      <div className={comparing ? 'report-columns compare' : 'report-columns'}>
+        {model ? modelReport(model) : null}
+        {compareModel ? modelReport(compareModel) : null}
+        {run ? cvReport(run.name) : null}
+        {compareRun ? cvReport(compareRun.name) : null}
       </div>
       {cell ? <CellDrawer cell={cell} scope={scope} onClose={() => setCell(null)} /> : null}
+      {model && compareModel ? (
+        scope === 'all' ? (
+          <section className="card-panel compare-panel">
+            <h2>Paired comparison</h2>
+            <p className="muted">Pick a split to compare the two models photo by photo: a paired comparison needs the same photos on both sides.</p>
+          </section>
+        ) : (
+          <CompareView params={{ a: model.id, b: compareModel.id, source: { kind: 'split', split: scope } }} aLabel={modelLabel(model)} bLabel={modelLabel(compareModel)} sourceLabel={scopeLabel} />
+        )
+      ) : null}
+      {run && compareRun ? <CompareView params={{ a: run.name, b: compareRun.name, source: { kind: 'cv' } }} aLabel={cvRunLabel(run)} bLabel={cvRunLabel(compareRun)} sourceLabel="out-of-fold predictions" /> : null}
       {model ? <ExportCsv model={model} scope={scope} /> : null}
     </div>
   );
 }
 
-function ModelReport({ model, scope, onCell, selected }: { model: ModelSummary; scope: ReportScope; onCell(c: Cell): void; selected: Cell | null }) {
+function ModelReport({ model, scope, onCell, selected }: { model: ModelSummary; scope: ReportScope; onCell(trueClass: string, predictedClass: string): void; selected: SelectedCell | null }) {
   const { version, jobs, trackJob, notify } = useApp();
   const { data: report, error } = useRequest('reports.get', { modelId: model.id, scope }, [model.id, scope, version]);
 
@@ -133,22 +208,7 @@ function ModelReport({ model, scope, onCell, selected }: { model: ModelSummary; 
       ) : null}
       {report && report.labeled > 0 ? (
         <>
-          <div className="cards compact-cards">
-            <div className="stat-card">
-              <div className="stat-value accuracy">{formatPercent(report.report.accuracy)}</div>
-              <div className="stat-label">accuracy</div>
-            </div>
-            <div className="stat-card">
-              <div className="stat-value">{report.report.macro_f1.toFixed(3)}</div>
-              <div className="stat-label">macro F1</div>
-            </div>
-            <div className="stat-card">
-              <div className="stat-value">{formatCount(report.labeled)}</div>
-              <div className="stat-label">labeled specimens scored</div>
-            </div>
-          </div>
-          <PerClassTable report={report} />
-          <ConfusionMatrix report={report} onCell={(t, p) => onCell({ modelId: model.id, trueClass: t, predictedClass: p })} selected={selected} />
+          <ReportFigures report={report.report} scored={report.labeled} scoredLabel="labeled specimens scored" onCell={onCell} selected={selected} />
         </>
       ) : report && !evaluating ? (
         <p className="muted">No labeled specimen in this scope has a prediction from this model yet.</p>
@@ -157,104 +217,13 @@ function ModelReport({ model, scope, onCell, selected }: { model: ModelSummary; 
   );
 }
 
-function PerClassTable({ report }: { report: Report }) {
-  const bar = (v: number) => ({ '--bar': `${Math.round(v * 100)}%` }) as CSSProperties;
-  return (
-    <table className="data-table per-class-table">
-      <thead>
-        <tr>
-          <th>Class</th>
-          <th className="num">Support</th>
-          <th className="num">Precision</th>
-          <th className="num">Recall</th>
-          <th className="num">F1</th>
-        </tr>
-      </thead>
-      <tbody>
-        {report.report.per_class.map((c) => (
-          <tr key={c.class} data-class={c.class}>
-            <td>{c.class}</td>
-            <td className="num support">{formatCount(c.support)}</td>
-            <td className="num metric precision" style={bar(c.precision)}>
-              {c.precision.toFixed(3)}
-            </td>
-            <td className="num metric recall" style={bar(c.recall)}>
-              {c.recall.toFixed(3)}
-            </td>
-            <td className="num metric f1" style={bar(c.f1)}>
-              {c.f1.toFixed(3)}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
-function ConfusionMatrix({ report, onCell, selected }: { report: Report; onCell(trueClass: string, predictedClass: string): void; selected: Cell | null }) {
-  const { classes, confusion } = report.report;
-  return (
-    <figure className="confusion">
-      <figcaption className="muted small">Rows: the label. Columns: the prediction. Shade: share of the row. Click a cell to see its photos.</figcaption>
-      <table className="confusion-table">
-        <thead>
-          <tr>
-            <th scope="col" className="corner">
-              label ↓ / predicted →
-            </th>
-            {classes.map((c) => (
-              <th key={c} scope="col" className="col-head" title={c}>
-                <span>{c}</span>
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {classes.map((t, i) => {
-            const rowTotal = confusion[i]!.reduce((a, b) => a + b, 0);
-            return (
-              <tr key={t}>
-                <th scope="row" title={t}>
-                  {t}
-                </th>
-                {classes.map((p, j) => {
-                  const n = confusion[i]![j]!;
-                  const isSelected = selected?.trueClass === t && selected.predictedClass === p;
-                  return (
-                    <td key={p}>
-                      <button
-                        type="button"
-                        className={`confusion-cell${isSelected ? ' selected' : ''}`}
-                        data-true={t}
-                        data-predicted={p}
-                        style={{ background: confusionShade(n, rowTotal, i === j), color: confusionInk(n, rowTotal) }}
-                        aria-label={`${n} labeled ${t}, predicted ${p}`}
-                        aria-pressed={isSelected}
-                        onClick={() => onCell(t, p)}
-                      >
-                        {n}
-                      </button>
-                    </td>
-                  );
-                })}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </figure>
-  );
-}
-
 function CellDrawer({ cell, scope, onClose }: { cell: Cell; scope: ReportScope; onClose(): void }) {
   const { catalogue, version } = useApp();
-  const { data: items, error } = useRequest(
-    'reports.cell',
-    { modelId: cell.modelId, scope, trueClass: cell.trueClass, predictedClass: cell.predictedClass, limit: 200 },
-    [cell, scope, version],
-    // Another cell's photos under this cell's title would mislead: show none until this cell's arrive.
-    { clearWhileLoading: true },
-  );
+  const cellOf = { trueClass: cell.trueClass, predictedClass: cell.predictedClass, limit: 200 };
+  // Another cell's photos under this cell's title would mislead: show none until this cell's arrive.
+  const ofModel = useRequest('reports.cell', cell.kind === 'model' ? { modelId: cell.owner, scope, ...cellOf } : null, [cell, scope, version], { clearWhileLoading: true });
+  const ofRun = useRequest('cv.cell', cell.kind === 'cv' ? { name: cell.owner, ...cellOf } : null, [cell, version], { clearWhileLoading: true });
+  const { data: items, error } = cell.kind === 'model' ? ofModel : ofRun;
   if (!catalogue) return null;
   return (
     <section className="card-panel cell-drawer" aria-label="Photos of the confusion cell">
