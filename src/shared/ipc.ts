@@ -55,6 +55,10 @@ import {
   LabelParamsSchema,
   LabelResultSchema,
   LabelOpSchema,
+  LabelOpEffectSchema,
+  LabelOpOutcomeSchema,
+  LabelOpPreviewParamsSchema,
+  LabelOpTargetSchema,
   ModelBriefSchema,
   ModelId,
   ModelSummarySchema,
@@ -78,7 +82,6 @@ import {
   TrainParamsSchema,
   TrainProgressSchema,
   TrainResultSchema,
-  UndoResultSchema,
 } from './schemas';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -199,8 +202,15 @@ export const REQUESTS = {
 
   /** Sets (classId) or clears (null) the label of specimens as one undoable operation. */
   'labels.assign': channel(LabelParamsSchema, LabelResultSchema),
-  /** Reverts the newest label operation not yet undone (a label, a bulk label, a merge, an import's folder labels). */
-  'labels.undo': channel(Empty, z.object({ undone: UndoResultSchema.nullable() })),
+  /**
+   * Reverts one label operation (a label, a bulk label, a merge, an import's folder labels): `opId`, else the
+   * newest not yet undone. One already undone is refused. The app confirms a bulk one first (labels.preview).
+   */
+  'labels.undo': channel(LabelOpTargetSchema, z.object({ undone: LabelOpOutcomeSchema.nullable() })),
+  /** Re-applies an undone operation (`opId`, else that of the newest undo not itself undone). */
+  'labels.redo': channel(LabelOpTargetSchema, z.object({ redone: LabelOpOutcomeSchema.nullable() })),
+  /** What labels.undo or labels.redo would change now (counts, bulk or not), changing nothing. */
+  'labels.preview': channel(LabelOpPreviewParamsSchema, z.object({ effect: LabelOpEffectSchema.nullable() })),
   /** What `labels.undo` would revert now. */
   'labels.lastOp': channel(Empty, z.object({ op: LabelOpSchema.nullable() })),
 

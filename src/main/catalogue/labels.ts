@@ -1,8 +1,11 @@
-import type { LabelChange, LabelSource } from '../../shared/domain';
+import type { LabelChange, LabelSource, Split } from '../../shared/domain';
+import { UserError } from '../../shared/errors';
+import { BULK_UNDO_SPECIMENS, type LabelOpAction, type LabelOpEffect, type LabelOpOutcome } from '../../shared/schemas/labels';
 import { stmt, type Db } from './open';
 import { nowIso } from './time';
 import { SpecimenReferenceError } from './specimens';
-import { revertSplitMoves, SPLIT_FIX_KIND } from './splits';
+import { REVIEW_KINDS } from './review';
+import { SPLIT_FIX_KIND, type SplitFix } from './splits';
 
 export interface LabelChangeRequest {
   specimenIds: readonly number[];
@@ -55,59 +58,230 @@ export function applyLabelChanges(db: Db, request: LabelChangeRequest): number {
   })();
 }
 
-export interface UndoResult {
-  undoneOpId: number;
+/** What `undoLastLabelOp` and `undoLabelOp` return: what was undone and what changed. */
+export type UndoResult = LabelOpOutcome;
+
+interface OpRow {
+  id: number;
+  at: string;
+  source: LabelSource;
+  kind: string;
   description: string;
-  reverted: number;
-  /** Specimens whose label was changed again since, left as they are. */
+  payload: string | null;
+  undone_by: number | null;
+}
+interface HistoryRow {
+  specimen_id: number;
+  from_class_id: number | null;
+  to_class_id: number | null;
+}
+/** One change an undo or redo makes: a specimen's label, its split, or its expert flag. */
+type Step =
+  | { type: 'label'; specimenId: number; from: number | null; to: number | null }
+  | { type: 'split'; specimenId: number; from: Split; to: Split }
+  | { type: 'flag'; specimenId: number; to: boolean };
+
+/** An undo or redo worked out against the catalogue as it is now, before any of it is applied. */
+interface Plan {
+  action: LabelOpAction;
+  /** The operation undone or redone. */
+  op: OpRow;
+  /** The operation whose history rows are reverted: the op itself for undo, its undo for redo. */
+  reverses: OpRow;
+  steps: Step[];
   skipped: number;
+  /** A merge's class: shown again by undo, hidden again (into `into`) by redo. */
+  mergedClass: { id: number; into: number | null } | null;
+}
+
+const OP_COLUMNS = 'id, at, source, kind, description, payload, undone_by';
+const UNDO_KIND = 'undo';
+const REDO_KIND = 'redo';
+
+function opById(db: Db, id: number): OpRow | undefined {
+  return stmt(db, `SELECT ${OP_COLUMNS} FROM label_ops WHERE id = ?`).get(id) as OpRow | undefined;
+}
+
+/** The operation `undo` would revert: the given one (refused when it cannot be), else the newest not undone. */
+function undoTarget(db: Db, opId: number | undefined): OpRow | null {
+  if (opId === undefined) {
+    return (stmt(db, `SELECT ${OP_COLUMNS} FROM label_ops WHERE source != 'undo' AND undone_by IS NULL ORDER BY id DESC LIMIT 1`).get() as OpRow | undefined) ?? null;
+  }
+  const op = opById(db, opId);
+  if (!op) throw new UserError('not-found', `no label operation with id ${opId}`);
+  if (op.source === 'undo') throw new UserError('invalid-input', `operation ${opId} ("${op.description}") is itself an undo or redo; use redo or undo on the operation it reverted`);
+  if (op.undone_by !== null) throw new UserError('conflict', `operation ${opId} ("${op.description}") was already undone (by operation ${op.undone_by}); redo it instead`);
+  return op;
+}
+
+/** The undo `redo` would revert, and the operation it undid: the given operation's undo, else the newest undo not itself undone. */
+function redoTarget(db: Db, opId: number | undefined): { op: OpRow; undo: OpRow } | null {
+  let undo: OpRow | undefined;
+  if (opId === undefined) {
+    undo = stmt(db, `SELECT ${OP_COLUMNS} FROM label_ops WHERE source = 'undo' AND kind = '${UNDO_KIND}' AND undone_by IS NULL ORDER BY id DESC LIMIT 1`).get() as OpRow | undefined;
+    if (!undo) return null;
+  } else {
+    const op = opById(db, opId);
+    if (!op) throw new UserError('not-found', `no label operation with id ${opId}`);
+    if (op.source === 'undo') throw new UserError('invalid-input', `operation ${opId} ("${op.description}") is itself an undo or redo; name the operation it reverted`);
+    if (op.undone_by === null) throw new UserError('conflict', `operation ${opId} ("${op.description}") is not undone: nothing to redo`);
+    undo = opById(db, op.undone_by);
+  }
+  const undoes = undo?.payload ? (JSON.parse(undo.payload) as { undoes?: number }).undoes : undefined;
+  const op = undoes === undefined ? undefined : opById(db, undoes);
+  if (!undo || !op || op.undone_by !== undo.id) throw new UserError('conflict', `the undo of operation ${opId ?? undoes ?? '?'} cannot be redone: its history is incomplete`);
+  return { op, undo };
 }
 
 /**
- * Reverts the newest label operation that is not itself an undo and has not been undone. A specimen whose
- * label has changed again since is left alone (its newer label wins) and counted as skipped.
+ * Works out what reverting `reverses` changes now. Reverting a history row puts its `from` label back where
+ * the label is still its `to`; a specimen changed again since is skipped (its newer label wins). Undo reverts
+ * the operation's own rows; redo reverts its undo's rows, which re-applies the operation.
  */
-export function undoLastLabelOp(db: Db): UndoResult | null {
+function plan(db: Db, action: LabelOpAction, op: OpRow, reverses: OpRow): Plan {
+  const current = stmt(db, 'SELECT label_class_id, split, flagged FROM specimens WHERE id = ?');
+  const now = (id: number) => current.get(id) as { label_class_id: number | null; split: Split | null; flagged: number } | undefined;
+  const steps: Step[] = [];
+  let skipped = 0;
+  const rows = stmt(db, 'SELECT specimen_id, from_class_id, to_class_id FROM label_history WHERE op_id = ? ORDER BY id').all(reverses.id) as HistoryRow[];
+  for (const r of rows) {
+    if (now(r.specimen_id)?.label_class_id !== r.to_class_id) skipped++;
+    else steps.push({ type: 'label', specimenId: r.specimen_id, from: r.to_class_id, to: r.from_class_id });
+  }
+  // A split fix (splits.ts) moved specimens between splits, not labels: its payload lists the moves.
+  if (op.kind === SPLIT_FIX_KIND && op.payload) {
+    for (const m of (JSON.parse(op.payload) as { moves: SplitFix['moved'] }).moves) {
+      const [from, to] = action === 'undo' ? [m.to, m.from] : [m.from, m.to];
+      if (now(m.id)?.split !== from) skipped++;
+      else steps.push({ type: 'split', specimenId: m.id, from, to });
+    }
+  }
+  // A review that flagged a specimen for an expert (catalogue/review.ts): undo puts the flag back as it was.
+  if (op.kind === REVIEW_KINDS.flag && op.payload) {
+    const payload = JSON.parse(op.payload) as { specimenId?: number; previousFlagged?: boolean };
+    if (typeof payload.specimenId === 'number') steps.push({ type: 'flag', specimenId: payload.specimenId, to: action === 'undo' ? payload.previousFlagged === true : true });
+  }
+  let mergedClass: Plan['mergedClass'] = null;
+  if (op.kind === 'merge' && op.payload) {
+    const payload = JSON.parse(op.payload) as { mergedClassId?: number };
+    // The class it was merged into: where the merge's history rows went.
+    const into = (stmt(db, 'SELECT to_class_id FROM label_history WHERE op_id = ? LIMIT 1').get(op.id) as { to_class_id: number | null } | undefined)?.to_class_id ?? null;
+    if (typeof payload.mergedClassId === 'number') mergedClass = { id: payload.mergedClassId, into: action === 'undo' ? null : into };
+  }
+  return { action, op, reverses, steps, skipped, mergedClass };
+}
+
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function effectOf(p: Plan): LabelOpEffect {
+  const labels = p.steps.filter((s) => s.type === 'label');
+  const labelsSet = labels.filter((s) => s.to !== null && s.to !== s.from).length;
+  const labelsRemoved = labels.filter((s) => s.to === null && s.from !== null).length;
+  const decisions = labels.filter((s) => s.to === s.from).length;
+  const splitMoves = p.steps.filter((s) => s.type === 'split').length;
+  const specimens = new Set(p.steps.map((s) => s.specimenId)).size;
+  const undo = p.action === 'undo';
+  const parts = [
+    labelsRemoved ? `${count(labelsRemoved, 'specimen')} will lose their label` : '',
+    labelsSet ? `${count(labelsSet, 'specimen')} will ${undo ? 'get their earlier label back' : 'be labeled again'}` : '',
+    splitMoves ? `${count(splitMoves, 'specimen')} will move ${undo ? 'back to their splits' : "to their group's split again"}` : '',
+    decisions ? `${count(decisions, 'review decision')} will be ${undo ? 'withdrawn' : 'made again'}` : '',
+    p.skipped ? `${count(p.skipped, 'specimen')} changed since will be left as ${p.skipped === 1 ? 'it is' : 'they are'}` : '',
+  ].filter(Boolean);
+  return {
+    action: p.action,
+    opId: p.op.id,
+    description: p.op.description,
+    source: p.op.source,
+    kind: p.op.kind,
+    at: p.op.at,
+    labelsSet,
+    labelsRemoved,
+    decisions,
+    splitMoves,
+    skipped: p.skipped,
+    specimens,
+    bulk: p.op.source === 'folder' || p.op.kind === 'merge' || specimens > BULK_UNDO_SPECIMENS,
+    consequence: parts.length ? `${parts.join('; ')}.` : 'Nothing will change.',
+  };
+}
+
+/** The past-tense notice of an undo or redo, worded by what changed: "804 labels removed". */
+function summaryOf(e: LabelOpEffect): string {
+  const undo = e.action === 'undo';
+  const parts = [
+    e.labelsRemoved ? `${count(e.labelsRemoved, 'label')} removed` : '',
+    e.labelsSet ? `${count(e.labelsSet, 'label')} ${undo ? 'restored' : 're-applied'}` : '',
+    e.splitMoves ? `${count(e.splitMoves, 'specimen')} moved ${undo ? 'back to their splits' : "to their group's split again"}` : '',
+    e.decisions ? `${count(e.decisions, 'review decision')} ${undo ? 'withdrawn' : 'made again'}` : '',
+    e.skipped ? `${e.skipped} changed since and kept` : '',
+  ].filter(Boolean);
+  return parts.length ? parts.join(', ') : 'nothing changed';
+}
+
+/** Applies a plan as one new operation (source "undo") and links the history so the next undo or redo is right. */
+function apply(db: Db, p: Plan): LabelOpOutcome {
+  const effect = effectOf(p);
+  const recordedOpId =
+    p.action === 'undo'
+      ? createLabelOp(db, 'undo', UNDO_KIND, `undo: ${p.op.description}`, { undoes: p.op.id })
+      : createLabelOp(db, 'undo', REDO_KIND, `redo: ${p.op.description}`, { redoes: p.op.id, undo: p.reverses.id });
+  for (const s of p.steps) {
+    if (s.type === 'label') setLabelInOp(db, recordedOpId, s.specimenId, s.from, s.to);
+    else if (s.type === 'split') stmt(db, 'UPDATE specimens SET split = ? WHERE id = ?').run(s.to, s.specimenId);
+    else stmt(db, 'UPDATE specimens SET flagged = ? WHERE id = ?').run(s.to ? 1 : 0, s.specimenId);
+  }
+  if (p.mergedClass) stmt(db, 'UPDATE classes SET merged_into = ? WHERE id = ?').run(p.mergedClass.into, p.mergedClass.id);
+  if (p.action === 'undo') stmt(db, 'UPDATE label_ops SET undone_by = ? WHERE id = ?').run(recordedOpId, p.op.id);
+  else {
+    // The undo is undone by the redo, and the operation stands again: undo can revert it once more.
+    stmt(db, 'UPDATE label_ops SET undone_by = ? WHERE id = ?').run(recordedOpId, p.reverses.id);
+    stmt(db, 'UPDATE label_ops SET undone_by = NULL WHERE id = ?').run(p.op.id);
+  }
+  const reverted = p.steps.filter((s) => s.type !== 'flag').length;
+  return { ...effect, undoneOpId: p.op.id, recordedOpId, reverted, summary: summaryOf(effect) };
+}
+
+function planFor(db: Db, action: LabelOpAction, opId: number | undefined): Plan | null {
+  if (action === 'undo') {
+    const op = undoTarget(db, opId);
+    return op ? plan(db, 'undo', op, op) : null;
+  }
+  const target = redoTarget(db, opId);
+  return target ? plan(db, 'redo', target.op, target.undo) : null;
+}
+
+/** What undoing (or redoing) an operation would change now, without changing anything; null when there is none. */
+export function describeLabelOpChange(db: Db, action: LabelOpAction, opId?: number): LabelOpEffect | null {
+  const p = planFor(db, action, opId);
+  return p ? effectOf(p) : null;
+}
+
+/**
+ * Reverts one label operation: `opId`, or the newest that is not an undo and not undone. An operation that was
+ * already undone (or is itself an undo) is refused with a UserError. A specimen whose label has changed again
+ * since is left alone (its newer label wins) and counted as skipped.
+ */
+export function undoLabelOp(db: Db, opId?: number): UndoResult | null {
   return db.transaction(() => {
-    const op = db
-      .prepare(`SELECT id, kind, description, payload FROM label_ops WHERE source != 'undo' AND undone_by IS NULL ORDER BY id DESC LIMIT 1`)
-      .get() as { id: number; kind: string; description: string; payload: string | null } | undefined;
-    if (!op) return null;
-    const rows = stmt(db, 'SELECT specimen_id, from_class_id, to_class_id FROM label_history WHERE op_id = ?').all(op.id) as {
-      specimen_id: number;
-      from_class_id: number | null;
-      to_class_id: number | null;
-    }[];
-    const undoId = createLabelOp(db, 'undo', 'undo', `undo: ${op.description}`, { undoes: op.id });
-    const current = stmt(db, 'SELECT label_class_id FROM specimens WHERE id = ?');
-    let reverted = 0;
-    let skipped = 0;
-    // A split fix (splits.ts) moved specimens between splits, not labels: its payload lists the moves.
-    if (op.kind === SPLIT_FIX_KIND && op.payload) ({ reverted, skipped } = revertSplitMoves(db, op.payload));
-    for (const r of rows) {
-      const now = current.get(r.specimen_id) as { label_class_id: number | null } | undefined;
-      if (!now || now.label_class_id !== r.to_class_id) {
-        skipped++;
-        continue;
-      }
-      setLabelInOp(db, undoId, r.specimen_id, r.to_class_id, r.from_class_id);
-      reverted++;
-    }
-    // A review that flagged a specimen for an expert (catalogue/review.ts) puts the flag back as it was.
-    if (op.kind === 'review-flag' && op.payload) {
-      const payload = JSON.parse(op.payload) as { specimenId?: number; previousFlagged?: boolean };
-      if (typeof payload.specimenId === 'number') {
-        stmt(db, 'UPDATE specimens SET flagged = ? WHERE id = ?').run(payload.previousFlagged ? 1 : 0, payload.specimenId);
-      }
-    }
-    if (op.kind === 'merge' && op.payload) {
-      const payload = JSON.parse(op.payload) as { mergedClassId?: number };
-      if (typeof payload.mergedClassId === 'number') {
-        stmt(db, 'UPDATE classes SET merged_into = NULL WHERE id = ?').run(payload.mergedClassId);
-      }
-    }
-    stmt(db, 'UPDATE label_ops SET undone_by = ? WHERE id = ?').run(undoId, op.id);
-    return { undoneOpId: op.id, description: op.description, reverted, skipped };
+    const p = planFor(db, 'undo', opId);
+    return p ? apply(db, p) : null;
+  })();
+}
+
+/** Reverts the newest label operation not yet undone (see undoLabelOp); null when there is none. */
+export function undoLastLabelOp(db: Db): UndoResult | null {
+  return undoLabelOp(db);
+}
+
+/**
+ * Re-applies an undone operation by reverting its undo: `opId` (an operation that was undone), or the one of
+ * the newest undo that is not itself undone. A split fix's moves are made again from its payload.
+ */
+export function redoLabelOp(db: Db, opId?: number): LabelOpOutcome | null {
+  return db.transaction(() => {
+    const p = planFor(db, 'redo', opId);
+    return p ? apply(db, p) : null;
   })();
 }
 

@@ -144,7 +144,9 @@ function createHandlers({ session, jobs, events, host }: DispatcherDeps): Handle
     },
 
     'labels.assign': (r) => labeling.assignLabels({ db: db() }, r),
-    'labels.undo': () => ({ undone: labeling.undoLabels({ db: db() }) }),
+    'labels.undo': (r) => ({ undone: labeling.undoLabels({ db: db() }, r) }),
+    'labels.redo': (r) => ({ redone: labeling.redoLabels({ db: db() }, r) }),
+    'labels.preview': (r) => ({ effect: labeling.describeLabelChange({ db: db() }, r) }),
     'labels.lastOp': () => ({ op: labeling.lastLabelOp({ db: db() }) }),
 
     'splits.assign': (r) => assignSplit({ db: db() }, r),

@@ -10,6 +10,10 @@ import type {
   LabelByReferenceParams,
   LabelByReferenceResult,
   LabelOp,
+  LabelOpEffect,
+  LabelOpOutcome,
+  LabelOpPreviewParams,
+  LabelOpTarget,
   LabelParams,
   LabelResult,
 } from '../../shared/schemas';
@@ -28,8 +32,9 @@ import {
   renameClass as renameCatalogueClass,
   resolveSpecimenRef,
   SpecimenReferenceError,
-  undoLastLabelOp,
-  type UndoResult,
+  describeLabelOpChange,
+  redoLabelOp,
+  undoLabelOp,
 } from '../catalogue';
 import type { ServiceContext } from './context';
 
@@ -63,9 +68,22 @@ export function labelByReference(ctx: LabelContext, params: LabelByReferencePara
   return { class: params.className, requested: ids.length, changed, opId } satisfies LabelByReferenceResult;
 }
 
-/** Reverts the newest label operation not yet undone; null when there is none. */
-export function undoLabels(ctx: LabelContext): UndoResult | null {
-  return undoLastLabelOp(ctx.db);
+/**
+ * Reverts one label operation: the one named, or the newest not yet undone; null when there is none. One
+ * already undone is refused. Bulk undos are confirmed by the caller first (see describeLabelChange).
+ */
+export function undoLabels(ctx: LabelContext, params: LabelOpTarget = {}): LabelOpOutcome | null {
+  return undoLabelOp(ctx.db, params.opId);
+}
+
+/** Re-applies an undone operation: the one named, or that of the newest undo not itself undone. */
+export function redoLabels(ctx: LabelContext, params: LabelOpTarget = {}): LabelOpOutcome | null {
+  return redoLabelOp(ctx.db, params.opId);
+}
+
+/** What undoLabels or redoLabels would change now (counts, bulk or not, the consequence), changing nothing. */
+export function describeLabelChange(ctx: LabelContext, params: LabelOpPreviewParams): LabelOpEffect | null {
+  return describeLabelOpChange(ctx.db, params.action, params.opId);
 }
 
 /** What undoLabels would revert now. */

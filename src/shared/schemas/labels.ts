@@ -1,5 +1,6 @@
 // Labeling: setting or clearing the label of specimens, and managing the classes they are labeled with.
 import { z } from 'zod';
+import { LABEL_SOURCES } from '../domain';
 import { Count, Id, Text } from './common';
 
 /** Sets (classId) or clears (null) the label of specimens as one undoable operation: the app's selection. */
@@ -43,3 +44,60 @@ export const ClassMergeParamsSchema = z.object({ from: ClassRefSchema, into: Cla
 export type ClassMergeParams = z.output<typeof ClassMergeParamsSchema>;
 export const ClassMergeResultSchema = z.object({ moved: Count, opId: Count });
 export type ClassMergeResult = z.output<typeof ClassMergeResultSchema>;
+
+/**
+ * Undo and redo. Undo reverts one label operation (the newest, or one by id); redo re-applies the newest
+ * undone one (or one by id) by reverting its undo. Either can be described first (labels.preview) so that the
+ * caller confirms a bulk change, which names how many specimens it changes.
+ */
+export const LABEL_OP_ACTIONS = ['undo', 'redo'] as const;
+export type LabelOpAction = (typeof LABEL_OP_ACTIONS)[number];
+
+/** Above this many specimens an undo or redo is bulk: the app and the CLI confirm it first. */
+export const BULK_UNDO_SPECIMENS = 50;
+
+/** Undo (or redo) the operation with this id; without one, the newest that can be. */
+export const LabelOpTargetSchema = z.object({ opId: Id.optional() }).strict();
+export type LabelOpTarget = z.output<typeof LabelOpTargetSchema>;
+export const LabelOpPreviewParamsSchema = z.object({ action: z.enum(LABEL_OP_ACTIONS), opId: Id.optional() }).strict();
+export type LabelOpPreviewParams = z.output<typeof LabelOpPreviewParamsSchema>;
+
+/** What an undo or redo of one operation changes (before: what it will change; after: what it changed). */
+export const LabelOpEffectSchema = z.object({
+  action: z.enum(LABEL_OP_ACTIONS),
+  /** The operation undone or redone (never the undo operation itself). */
+  opId: Id,
+  description: z.string(),
+  source: z.enum(LABEL_SOURCES),
+  kind: z.string(),
+  at: z.string(),
+  /** Specimens that get a label back (undo) or again (redo). */
+  labelsSet: Count,
+  /** Specimens left unlabeled. */
+  labelsRemoved: Count,
+  /** Review decisions (keep, flag) that change no label, withdrawn or made again. */
+  decisions: Count,
+  /** Specimens moved between splits (a split fix). */
+  splitMoves: Count,
+  /** Specimens changed again since, left as they are. */
+  skipped: Count,
+  /** Distinct specimens the undo or redo changes. */
+  specimens: Count,
+  /** An import's folder labels, a merge, or more than BULK_UNDO_SPECIMENS specimens: confirm first. */
+  bulk: z.boolean(),
+  /** In the future tense, for a confirmation: "804 specimens will lose their label". */
+  consequence: z.string(),
+});
+export type LabelOpEffect = z.output<typeof LabelOpEffectSchema>;
+
+export const LabelOpOutcomeSchema = LabelOpEffectSchema.extend({
+  /** Same as opId; the name older callers of labels.undo read. */
+  undoneOpId: Id,
+  /** The new operation (source "undo") that recorded this undo or redo. */
+  recordedOpId: Id,
+  /** Label rows and split moves reverted (review decisions included). */
+  reverted: Count,
+  /** In the past tense, worded by what changed: "804 labels removed", "12 labels restored". */
+  summary: z.string(),
+});
+export type LabelOpOutcome = z.output<typeof LabelOpOutcomeSchema>;
