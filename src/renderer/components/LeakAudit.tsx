@@ -2,7 +2,7 @@
 // photos, computed by the main process) whose photos lie in more than one split, shown side by side, and the fix
 // that keeps each group in one split. A group across train and test scores the model on photos it has already
 // seen, so the report measures memory, not skill. The fix is one label operation: labels.undo reverts it.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ResponseOf } from '../../shared/ipc';
 import type { Split } from '../../shared/domain';
 import { useApp } from '../app/state';
@@ -24,6 +24,13 @@ export function LeakAudit() {
   const lastOp = useRequest('labels.lastOp', {}, [version]).data?.op ?? null;
   const [busy, setBusy] = useState(false);
   const [fix, setFix] = useState<SplitFix | null>(null);
+  const [undone, setUndone] = useState<string | null>(null);
+  // The button pressed goes away (Fix once nothing leaks, Undo once undone): the keyboard focus moves to what
+  // happened instead of falling back to the page.
+  const outcome = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (fix !== null || undone !== null) outcome.current?.focus();
+  }, [fix, undone]);
 
   if (!catalogue) return null;
 
@@ -32,6 +39,7 @@ export function LeakAudit() {
     try {
       const result = await call('splits.fix', {});
       setFix(result);
+      setUndone(null);
       notify(result.moved.length === 0 ? 'Nothing leaked: no photo moved' : `Moved ${plural(result.moved.length, 'photo')} so that each group is in one split`, 'success');
       invalidate();
     } catch (err) {
@@ -45,9 +53,11 @@ export function LeakAudit() {
   const undo = async () => {
     setBusy(true);
     try {
-      const { undone } = await call('labels.undo', {});
+      const { undone: op } = await call('labels.undo', {});
+      const text = op ? `Undone: ${plural(op.reverted, 'photo')} back in ${op.reverted === 1 ? 'its' : 'their'} split${op.skipped ? `, ${op.skipped} moved since and kept` : ''}.` : 'Nothing to undo.';
       setFix(null);
-      notify(undone ? `Undid “${undone.description}”: ${plural(undone.reverted, 'photo')} back in ${undone.reverted === 1 ? 'its' : 'their'} split${undone.skipped ? `, ${undone.skipped} moved since and kept` : ''}` : 'Nothing to undo', 'success');
+      setUndone(text);
+      notify(text, 'success');
       invalidate();
     } catch (err) {
       notify(errorMessage(err), 'error');
@@ -108,8 +118,13 @@ export function LeakAudit() {
           ) : null}
         </>
       ) : null}
+      {undone !== null ? (
+        <div className="fix-result" role="status" tabIndex={-1} ref={outcome}>
+          <p className="ok-text">{undone}</p>
+        </div>
+      ) : null}
       {fix && fix.moved.length > 0 ? (
-        <div className="fix-result" role="status">
+        <div className="fix-result" role="status" tabIndex={-1} ref={outcome}>
           <p className="ok-text">
             Moved {plural(fix.moved.length, 'photo')}: {fix.moved.map((m) => `#${m.id} ${splitName(m.from)} → ${splitName(m.to)}`).join('; ')}.
           </p>

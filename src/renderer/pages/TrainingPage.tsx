@@ -2,19 +2,23 @@
 // photos per class under "Quick trial run"), start / cancel / resume, live loss and validation-accuracy curves
 // with an ETA, which checkpoint is kept and why, and the catalogue's past runs. The run itself is the `train`
 // job (the real trainer, in the engine's worker); the curves come from its progress and from runs.get.
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import type { EpochMetrics, JobInfo, ResponseOf, RunSummary, TrainParamsInput } from '../../shared/ipc';
-import { keptCheckpoint } from '../../shared/training';
+// The same form starts a cross-validation instead (the `cv` job: K folds, each trained with these settings,
+// every labeled photo scored by the fold model that did not train on it); its pooled figures go to Reports.
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { JobInfo, RequestOf, ResponseOf, RunSummary, TrainParamsInput } from '../../shared/ipc';
 import { BACKBONES, BACKBONE_CHOICES, DEVICE_CHOICES, VARIANT_CHOICES, backboneChoice, type BackboneId, type DeviceId, type VariantId } from '../../shared/training-options';
 import { useApp } from '../app/state';
 import { call, errorMessage } from '../api';
 import { useRequest } from '../hooks/useRequest';
-import { LineChart, type Series } from '../components/LineChart';
 import { PathField } from '../components/PathField';
-import { formatPercent, formatSeconds, formatTime } from '../lib/format';
+import { Curves, TrainStatus } from '../components/TrainingCurves';
+import { CvLiveRun, type CvJob } from '../components/CvRun';
+import { formatPercent, formatTime } from '../lib/format';
 
 type TrainJob = Extract<JobInfo, { kind: 'train' }>;
 type Defaults = ResponseOf<'training.defaults'>;
+type CvParamsInput = Extract<RequestOf<'jobs.start'>, { kind: 'cv' }>['params'];
+type Mode = 'train' | 'cv';
 
 // The selects are built from the one list of choices (shared/training-options.ts) that the schema and the CLI use.
 const VARIANT_LABELS: Record<string, string> = Object.fromEntries(VARIANT_CHOICES.map((c) => [c.id, c.label]));
@@ -33,7 +37,17 @@ interface Form {
   seed: string;
   imageSize: string;
   limitPerClass: string;
+  /** One model, or a cross-validation of K models (then: folds, their seed, TTA, a name). */
+  mode: Mode;
+  folds: string;
+  foldSeed: string;
+  tta: boolean;
+  cvName: string;
 }
+
+/** The contract's bounds on K (shared/schemas/cv.ts). */
+const MIN_FOLDS = 2;
+const MAX_FOLDS = 50;
 
 function formFromDefaults(d: Defaults): Form {
   return {
@@ -48,6 +62,11 @@ function formFromDefaults(d: Defaults): Form {
     seed: '0',
     imageSize: '224',
     limitPerClass: '',
+    mode: 'train',
+    folds: '5',
+    foldSeed: '0',
+    tta: false,
+    cvName: '',
   };
 }
 
@@ -82,6 +101,17 @@ function toParams(f: Form, d: Defaults): TrainParamsInput | string {
   };
 }
 
+/** The form as `cv` params: every training setting, plus the folds. */
+function toCvParams(f: Form, d: Defaults): CvParamsInput | string {
+  const train = toParams(f, d);
+  if (typeof train === 'string') return train;
+  const folds = /^\d+$/.test(f.folds.trim()) ? Number(f.folds) : NaN;
+  const foldSeed = /^\d+$/.test(f.foldSeed.trim()) ? Number(f.foldSeed) : NaN;
+  if (!(folds >= MIN_FOLDS && folds <= MAX_FOLDS)) return `Folds must be a whole number from ${MIN_FOLDS} to ${MAX_FOLDS}.`;
+  if (!(foldSeed >= 0)) return 'The fold seed must be a whole number.';
+  return { ...train, folds, foldSeed, tta: f.tta, ...(f.cvName.trim() !== '' ? { name: f.cvName.trim() } : {}) };
+}
+
 /** The form outlives a visit to another page (the page unmounts): a trial set up once stays set up. */
 let remembered: { catalogueKey: string; form: Form; suggested: string | null } | null = null;
 
@@ -105,11 +135,14 @@ export function TrainingPage() {
     suggested.current = defaults.outDir;
     setForm((f) => (f === null ? formFromDefaults(defaults) : f.outDir === previous ? { ...f, outDir: defaults.outDir } : f));
   }, [defaults]);
-  const trainJobs = [...jobs.values()].filter((j): j is TrainJob => j.kind === 'train');
-  const running = trainJobs.find((j) => j.status === 'running');
-  const latest = running ?? trainJobs.at(-1);
+  // Single runs and cross-validations share the engine: one at a time, and the live panel shows the newest.
+  const trainingJobs = [...jobs.values()].filter((j): j is TrainJob | CvJob => j.kind === 'train' || j.kind === 'cv');
+  const running = trainingJobs.find((j) => j.status === 'running');
+  const latest = running ?? trainingJobs.at(-1);
+  // The training under way: the run's own progress, or the fold a cross-validation is training.
+  const runningTrain = running?.kind === 'cv' ? (running.progress?.train ?? null) : (running?.progress ?? null);
   // The list follows a running job too: its row appears, and its epochs and status change as it goes.
-  const runningKey = running ? `${running.id}:${running.progress?.runId ?? ''}:${running.progress?.epochsDone.length ?? 0}` : '';
+  const runningKey = running ? `${running.id}:${runningTrain?.runId ?? ''}:${runningTrain?.epochsDone.length ?? 0}` : '';
 
   const { data: runList, error: runsError } = useRequest('runs.list', {}, [version, runningKey]);
   const runs = runList?.runs ?? null;
@@ -119,13 +152,13 @@ export function TrainingPage() {
   if (error) return <div className="page page-padded error-text">{error}</div>;
   if (!defaults || !form) return <div className="page page-padded" aria-busy="true" />;
 
-  const start = async (params: TrainParamsInput) => {
+  const start = async (request: RequestOf<'jobs.start'> & { kind: Mode }) => {
     setStarting(true);
     try {
-      const { job } = await call('jobs.start', { kind: 'train', params });
+      const { job } = await call('jobs.start', request);
       trackJob(job);
       setShownRun(null);
-      notify('Training started', 'success');
+      notify(request.kind === 'cv' ? 'Cross-validation started' : 'Training started', 'success');
     } catch (err) {
       notify(errorMessage(err), 'error');
     } finally {
@@ -134,9 +167,15 @@ export function TrainingPage() {
   };
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const params = toParams(form, defaults);
-    if (typeof params === 'string') notify(params, 'error');
-    else void start(params);
+    if (form.mode === 'cv') {
+      const params = toCvParams(form, defaults);
+      if (typeof params === 'string') notify(params, 'error');
+      else void start({ kind: 'cv', params });
+    } else {
+      const params = toParams(form, defaults);
+      if (typeof params === 'string') notify(params, 'error');
+      else void start({ kind: 'train', params });
+    }
   };
   const set = (patch: Partial<Form>) => setForm({ ...form, ...patch });
   const quickTrial = () => set({ imageSize: '32', limitPerClass: '6', epochs: '2', batchSize: '4', lr: '0.0001' });
@@ -157,9 +196,11 @@ export function TrainingPage() {
       limitPerClass: settings.limitPerClass === null ? '' : String(settings.limitPerClass),
     });
     // The stored settings exactly: a resumed run must match the checkpoint's configuration.
-    void start({ ...settings, device: form.device });
+    void start({ kind: 'train', params: { ...settings, device: form.device } });
   };
-  const runningRunId = running?.progress?.runId ?? null;
+  // A stopped cross-validation resumes from its folder when started again with the same settings.
+  const resumeCv = (job: CvJob) => void start({ kind: 'cv', params: { ...job.params, restart: false } });
+  const runningRunId = runningTrain?.runId ?? null;
   const viewRun = shownRun ?? (latest ? null : (runs?.[0]?.id ?? null));
 
   return (
@@ -167,13 +208,43 @@ export function TrainingPage() {
       <header className="page-header">
         <p className="muted">
           Fine-tunes a classifier on the labeled train split and keeps the epoch with the best validation accuracy. A stopped run resumes from its
-          last checkpoint when started again with the same settings in the same folder.
+          last checkpoint when started again with the same settings in the same folder. Cross-validation trains one model per fold instead and
+          scores every labeled photo with a model that never saw it; Reports lists its runs.
         </p>
       </header>
       <div className="two-columns training-columns">
         <section className="card-panel" aria-labelledby="train-form-title">
           <h2 id="train-form-title">New run</h2>
           <form className="settings-form" onSubmit={submit}>
+            <span id="train-mode-label">Run</span>
+            <div className="radio-row run-mode" role="radiogroup" aria-labelledby="train-mode-label">
+              <label className="check">
+                <input type="radio" name="train-mode" value="train" checked={form.mode === 'train'} onChange={() => set({ mode: 'train' })} /> Train one model
+              </label>
+              <label className="check">
+                <input type="radio" name="train-mode" value="cv" checked={form.mode === 'cv'} onChange={() => set({ mode: 'cv' })} /> Cross-validate (K folds)
+              </label>
+            </div>
+            {form.mode === 'cv' ? (
+              <>
+                <label htmlFor="cv-folds">Folds (K)</label>
+                <input id="cv-folds" type="number" min={MIN_FOLDS} max={MAX_FOLDS} value={form.folds} onChange={(e) => set({ folds: e.target.value })} />
+                <label htmlFor="cv-fold-seed">Fold seed</label>
+                <input id="cv-fold-seed" type="number" min={0} value={form.foldSeed} onChange={(e) => set({ foldSeed: e.target.value })} />
+                <label htmlFor="cv-name">Run name</label>
+                <input id="cv-name" value={form.cvName} placeholder="the output folder's name" spellCheck={false} onChange={(e) => set({ cvName: e.target.value })} />
+                <span />
+                <label className="check">
+                  <input id="cv-tta" type="checkbox" checked={form.tta} onChange={(e) => set({ tta: e.target.checked })} /> Test-time augmentation
+                </label>
+                <p className="muted small full-row">
+                  Trains K models, each on all photo groups but one fold's, and scores every labeled photo with the model that did not see it: a
+                  report on all the photos instead of the test split alone, with intervals. A photo group stays in one fold. The fold seed fixes the
+                  folds, so two recipes with one seed are compared on the same folds. Test-time augmentation scores each held-out photo as the mean
+                  of its 8 flips and quarter turns.
+                </p>
+              </>
+            ) : null}
             <label htmlFor="train-variant">Variant</label>
             <select id="train-variant" value={form.variant} onChange={(e) => set({ variant: e.target.value as Form['variant'] })}>
               {Object.entries(VARIANT_LABELS).map(([v, l]) => (
@@ -242,14 +313,22 @@ export function TrainingPage() {
             <span />
             <div className="button-row">
               <button type="submit" className="primary" disabled={starting || running !== undefined}>
-                Start training
+                {form.mode === 'cv' ? 'Start cross-validation' : 'Start training'}
               </button>
               {running ? <span className="muted small">A run is in progress.</span> : null}
             </div>
           </form>
         </section>
         <section className="card-panel" aria-labelledby="train-live-title">
-          {latest && shownRun === null ? <LiveRun job={latest} onReport={() => (location.hash = '#/reports')} /> : <PastRun id={viewRun} />}
+          {latest && shownRun === null ? (
+            latest.kind === 'cv' ? (
+              <CvLiveRun job={latest} canResume={running === undefined && !starting} onResume={() => resumeCv(latest)} onReport={openReports} />
+            ) : (
+              <LiveRun job={latest} onReport={openReports} />
+            )
+          ) : (
+            <PastRun id={viewRun} />
+          )}
         </section>
       </div>
       <section className="card-panel" aria-labelledby="runs-title">
@@ -257,69 +336,67 @@ export function TrainingPage() {
         {runs === null ? null : runs.length === 0 ? (
           <p className="muted">No training runs yet.</p>
         ) : (
-          <table className="data-table runs-table">
-            <thead>
-              <tr>
-                <th>Run</th>
-                <th>Started</th>
-                <th>Model</th>
-                <th className="num">Epochs</th>
-                <th className="num">Best validation accuracy</th>
-                <th>Status</th>
-                <th>Output folder</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {runs.map((r) => {
-                const interrupted = r.status === 'running' && r.id !== runningRunId;
-                return (
-                  <tr key={r.id} data-run={r.id} aria-selected={viewRun === r.id}>
-                    <td>{r.id}</td>
-                    <td>{formatTime(r.createdAt)}</td>
-                    <td>
-                      {VARIANT_LABELS[r.variant]?.split(' (')[0] ?? r.variant} · {BACKBONE_LABELS[r.backbone]?.split(' ')[0] ?? r.backbone} · {r.settings ? `${r.settings.imageSize} px` : (r.settingsProblem ?? '')}
-                    </td>
-                    <td className="num">
-                      {r.epochsDone} / {r.settings?.epochs ?? '?'}
-                    </td>
-                    <td className="num">
-                      {r.bestValAccuracy === null ? '—' : `${formatPercent(r.bestValAccuracy)} (epoch ${(r.bestEpoch ?? 0) + 1})`}
-                    </td>
-                    <td className={`run-status status-${interrupted ? 'interrupted' : r.status}`}>{interrupted ? 'interrupted' : r.status}</td>
-                    <td className="path" title={r.outDir}>
-                      {r.outDir}
-                    </td>
-                    <td>
-                      <div className="row-actions">
-                        <button type="button" className="link" onClick={() => setShownRun(r.id)}>
-                          Curves
-                        </button>
-                        {r.resumable && !running ? (
-                          <button type="button" onClick={() => resume(r)}>
-                            Resume
+          <div className="table-scroll">
+            <table className="data-table runs-table">
+              <thead>
+                <tr>
+                  <th>Run</th>
+                  <th>Started</th>
+                  <th>Model</th>
+                  <th className="num">Epochs</th>
+                  <th className="num">Best validation accuracy</th>
+                  <th>Status</th>
+                  <th>Output folder</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {runs.map((r) => {
+                  const interrupted = r.status === 'running' && r.id !== runningRunId;
+                  return (
+                    <tr key={r.id} data-run={r.id} aria-selected={viewRun === r.id}>
+                      <td>{r.id}</td>
+                      <td>{formatTime(r.createdAt)}</td>
+                      <td>
+                        {VARIANT_LABELS[r.variant]?.split(' (')[0] ?? r.variant} · {BACKBONE_LABELS[r.backbone]?.split(' ')[0] ?? r.backbone} · {r.settings ? `${r.settings.imageSize} px` : (r.settingsProblem ?? '')}
+                      </td>
+                      <td className="num">
+                        {r.epochsDone} / {r.settings?.epochs ?? '?'}
+                      </td>
+                      <td className="num">
+                        {r.bestValAccuracy === null ? '—' : `${formatPercent(r.bestValAccuracy)} (epoch ${(r.bestEpoch ?? 0) + 1})`}
+                      </td>
+                      <td className={`run-status status-${interrupted ? 'interrupted' : r.status}`}>{interrupted ? 'interrupted' : r.status}</td>
+                      <td className="path" title={r.outDir}>
+                        {r.outDir}
+                      </td>
+                      <td>
+                        <div className="row-actions">
+                          <button type="button" className="link" onClick={() => setShownRun(r.id)}>
+                            Curves
                           </button>
-                        ) : null}
-                      </div>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+                          {r.resumable && !running ? (
+                            <button type="button" onClick={() => resume(r)}>
+                              Resume
+                            </button>
+                          ) : null}
+                        </div>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
     </div>
   );
 }
 
-function phaseText(job: TrainJob): string {
-  const p = job.progress;
-  if (!p) return 'Starting…';
-  if (p.phase === 'preparing') return p.message ? `Preparing: ${p.message}` : 'Preparing';
-  if (p.phase === 'exporting') return 'Exporting the kept model';
-  const what = p.phase === 'validating' ? 'validating' : `step ${p.step} of ${p.stepsPerEpoch}`;
-  return `Epoch ${Math.min(p.epoch + 1, p.epochs)} of ${p.epochs}, ${what}`;
+/** Reports lists the cross-validation runs (cv.list) beside the models. */
+function openReports(): void {
+  location.hash = '#/reports';
 }
 
 function LiveRun({ job, onReport }: { job: TrainJob; onReport(): void }) {
@@ -327,8 +404,6 @@ function LiveRun({ job, onReport }: { job: TrainJob; onReport(): void }) {
   const r = job.result;
   const epochs = r?.epochs ?? p?.epochsDone ?? [];
   const total = p?.epochs ?? job.params.epochs;
-  const done = p ? p.epoch * Math.max(1, p.stepsPerEpoch) + p.step : 0;
-  const all = Math.max(1, total * Math.max(1, p?.stepsPerEpoch ?? 1));
   return (
     <div className="live-run" aria-live="polite">
       <div className="card-title-row">
@@ -339,17 +414,7 @@ function LiveRun({ job, onReport }: { job: TrainJob; onReport(): void }) {
           </button>
         ) : null}
       </div>
-      {job.status === 'running' ? (
-        <>
-          <progress max={all} value={Math.min(done, all)} aria-label="Training progress" />
-          <p className="train-status">
-            <span className="phase">{phaseText(job)}</span>
-            {p?.trainLoss !== null && p?.trainLoss !== undefined ? <span> · loss {p.trainLoss.toFixed(4)}</span> : null}
-            {p?.imagesPerSecond ? <span> · {p.imagesPerSecond.toFixed(1)} images/s</span> : null}
-            <span className="eta"> · ETA {p?.etaSeconds === null || p?.etaSeconds === undefined ? 'estimating…' : formatSeconds(p.etaSeconds)}</span>
-          </p>
-        </>
-      ) : null}
+      {job.status === 'running' ? <TrainStatus progress={p} epochs={total} label="Training progress" /> : null}
       {job.status === 'failed' ? <p className="error-text">Training failed: {job.error}</p> : null}
       {job.status === 'cancelled' ? (
         <p className="warning">Stopped after {epochs.length} epoch{epochs.length === 1 ? '' : 's'}. Resume it from the list below: it continues from its checkpoint.</p>
@@ -390,68 +455,6 @@ function PastRun({ id }: { id: number | null }) {
     <div className="live-run">
       <h2 id="train-live-title">Run {runDetail.run.id}</h2>
       <Curves epochs={runDetail.epochs} trace={[]} total={runDetail.run.settings?.epochs ?? runDetail.epochs.length} />
-    </div>
-  );
-}
-
-function Curves({ epochs, trace, total }: { epochs: readonly EpochMetrics[]; trace: readonly { x: number; loss: number }[]; total: number }) {
-  const kept = useMemo(() => keptCheckpoint(epochs), [epochs]);
-  const at = (e: EpochMetrics) => e.epoch + 1;
-  const loss: Series[] = [
-    { name: 'training loss (running)', className: 'series-trace', points: trace.map((t) => ({ x: t.x, y: t.loss })) },
-    { name: 'training loss (epoch)', className: 'series-train', points: epochs.map((e) => ({ x: at(e), y: e.trainLoss })), markers: true },
-    { name: 'validation loss', className: 'series-val', points: epochs.filter((e) => e.valLoss !== null).map((e) => ({ x: at(e), y: e.valLoss! })), markers: true },
-  ];
-  const accuracy: Series[] = [
-    { name: 'training accuracy', className: 'series-train', points: epochs.map((e) => ({ x: at(e), y: e.trainAccuracy })), markers: true },
-    { name: 'validation accuracy', className: 'series-val', points: epochs.filter((e) => e.valAccuracy !== null).map((e) => ({ x: at(e), y: e.valAccuracy! })), markers: true },
-  ];
-  const mark = kept ? { x: kept.epoch + 1, label: 'kept' } : null;
-  return (
-    <div className="curves">
-      <div className="chart-pair">
-        <LineChart label="Loss" series={loss} xMax={total} yMin={0} formatY={(y) => y.toFixed(2)} mark={mark} xLabel="epoch" />
-        <LineChart label="Accuracy" series={accuracy} xMax={total} yMin={0} yMax={1} formatY={(y) => `${Math.round(y * 100)}%`} mark={mark} xLabel="epoch" />
-      </div>
-      <p className="kept-line" aria-live="polite">
-        {kept ? (
-          <>
-            <strong>Kept checkpoint: epoch {kept.epoch + 1}</strong> (validation accuracy {formatPercent(kept.valAccuracy)}): {kept.reason}.
-          </>
-        ) : (
-          <span className="muted">No epoch has finished yet: the first one to finish is kept, then any that validates better.</span>
-        )}
-      </p>
-      {epochs.length > 0 ? (
-        <table className="data-table compact-table epochs-table">
-          <thead>
-            <tr>
-              <th>Epoch</th>
-              <th className="num">Train loss</th>
-              <th className="num">Train acc.</th>
-              <th className="num">Val. loss</th>
-              <th className="num">Val. acc.</th>
-              <th className="num">Val. macro F1</th>
-              <th className="num">Images/s</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {epochs.map((e) => (
-              <tr key={e.epoch} className={kept?.epoch === e.epoch ? 'kept-row' : undefined}>
-                <td>{e.epoch + 1}</td>
-                <td className="num">{e.trainLoss.toFixed(4)}</td>
-                <td className="num">{formatPercent(e.trainAccuracy)}</td>
-                <td className="num">{e.valLoss === null ? '—' : e.valLoss.toFixed(4)}</td>
-                <td className="num">{e.valAccuracy === null ? '—' : formatPercent(e.valAccuracy)}</td>
-                <td className="num">{e.valMacroF1 === null ? '—' : e.valMacroF1.toFixed(3)}</td>
-                <td className="num">{e.imagesPerSecond.toFixed(1)}</td>
-                <td>{kept?.epoch === e.epoch ? <span className="kept-badge">kept</span> : e.kept ? <span className="muted small">was kept</span> : null}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
     </div>
   );
 }
