@@ -18,6 +18,7 @@ import {
   registerModel,
   setRunBest,
   setRunStatus,
+  updateSpecimenMetadata,
   type Db,
 } from '../../src/main/catalogue';
 import type { OnnxClassifier } from '../../src/main/jobs/inference/classifier';
@@ -290,6 +291,40 @@ export async function addComparedModelsAndCvRuns(catalogue: PreparedCatalogue): 
       });
     });
     return { models, cvRuns: runs };
+  } finally {
+    db.close();
+  }
+}
+
+/** Two specimens made one rock across splits by `leakAcrossSplits`. */
+export interface SplitLeak {
+  /** The group's first specimen (the group's id): the fix moves the other into its split. */
+  first: { id: number; split: string };
+  other: { id: number; split: string };
+  className: string;
+  sampleCode: string;
+}
+
+/**
+ * Makes a photo group that spans splits in a split catalogue, as a lab makes one: two photos of one rock (here the
+ * first train photo and the first test photo of one class) given one sample code after the split put them apart.
+ * Through the catalogue's own metadata update (what specimens.update calls), on the flow's copy; the harness may
+ * have it open meanwhile (WAL: one writer waits for the other).
+ */
+export function leakAcrossSplits(dbPath: string, className = 'bornite', sampleCode = 'ROCK-E2E-1'): SplitLeak {
+  const db = openDatabase(dbPath);
+  try {
+    const first = (split: string) =>
+      db
+        .prepare('SELECT s.id, s.split FROM specimens s JOIN classes c ON c.id = s.label_class_id WHERE c.name = ? AND s.split = ? ORDER BY s.id LIMIT 1')
+        .get(className, split) as { id: number; split: string } | undefined;
+    const train = first('train');
+    const test = first('test');
+    if (!train || !test) throw new Error(`${className} needs a train and a test photo: is the catalogue split?`);
+    updateSpecimenMetadata(db, train.id, { sampleCode });
+    updateSpecimenMetadata(db, test.id, { sampleCode });
+    const [a, b] = train.id < test.id ? [train, test] : [test, train];
+    return { first: a, other: b, className, sampleCode };
   } finally {
     db.close();
   }
