@@ -7,8 +7,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { openDatabase, photoGroups, updateSpecimenMetadata } from '../../src/main/catalogue';
+import { getSpecimen, openDatabase, photoGroups, requireModel, updateSpecimenMetadata } from '../../src/main/catalogue';
+import { argmax, classificationReport } from '../../src/shared/metrics';
 import { wilsonInterval } from '../../src/shared/intervals';
+import { catalogueReport } from '../../src/main/jobs/classify/export';
 import { CompareResultSchema, type CompareResult } from '../../src/shared/schemas';
 import { createCore } from '../../src/main/ipc/core';
 import { runCliInProcess } from '../helpers/cli';
@@ -168,6 +170,30 @@ test('orelab compare resamples photo groups whole: photos that share a sample co
     assert.equal(grouped.groups, groupCount(db, ids));
     assert.ok(grouped.groups <= 3 + 12, `${grouped.groups} units: each rock's four photos count once`);
     assert.equal(grouped.n, CLASSES.length * PER_CLASS, 'a group is resampled whole, never dropped');
+    // eval --split and the Reports page's report resample the same photo groups: their macro F1 intervals are
+    // the ones computed here over the stored predictions with those groups, not the photo-by-photo ones.
+    const evalA = JSON.parse(await ok(['eval', '--model', modelA.file, '--db', db, '--split', 'test', '--json'])) as { macro_f1_ci: number[] };
+    const read = openDatabase(db);
+    try {
+      const model = requireModel(read, modelA.id);
+      const rows = read
+        .prepare("SELECT p.specimen_id AS id, p.probabilities, c.name AS label FROM predictions p JOIN specimens s ON s.id = p.specimen_id JOIN classes c ON c.id = s.label_class_id WHERE p.model_id = ? AND s.split = 'test'")
+        .all(model.id) as { id: number; probabilities: string; label: string }[];
+      const expected = (order: (a: (typeof rows)[number], b: (typeof rows)[number]) => number, grouped: boolean) => {
+        const sorted = [...rows].sort(order);
+        const { groupOf } = photoGroups(read);
+        const truth = sorted.map((r) => model.classes.indexOf(r.label));
+        const predicted = sorted.map((r) => argmax(JSON.parse(r.probabilities) as number[]));
+        return classificationReport(model.classes, truth, predicted, grouped ? { groups: sorted.map((r) => groupOf.get(r.id)!) } : {}).macro_f1_ci;
+      };
+      const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
+      assert.deepEqual(evalA.macro_f1_ci, expected(byId, true));
+      assert.notDeepEqual(expected(byId, true), expected(byId, false), 'the groups change the interval here');
+      const byPath = (a: { id: number }, b: { id: number }) => getSpecimen(read, a.id)!.path.localeCompare(getSpecimen(read, b.id)!.path);
+      assert.deepEqual(catalogueReport(read, model, 'test').macro_f1_ci, expected(byPath, true));
+    } finally {
+      read.close();
+    }
   } finally {
     const catalogue = openDatabase(db);
     for (let id = 1; id <= CLASSES.length * PER_CLASS; id++) updateSpecimenMetadata(catalogue, id, { sampleCode: null });

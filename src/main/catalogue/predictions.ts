@@ -41,6 +41,7 @@ export function labeledSplitSpecimens(db: Db, split: Split): { id: number; sha25
 
 /** One stored prediction with its specimen's path, hash, label and flag: a row of the exported reports. */
 export interface StoredPrediction {
+  specimenId: number;
   path: string;
   sha256: string;
   /** JSON array, in the model's class order. */
@@ -52,7 +53,7 @@ export interface StoredPrediction {
 
 /** A model's stored predictions, of every specimen or of one split's, by path. */
 export function storedPredictions(db: Db, modelId: string, split?: Split): StoredPrediction[] {
-  const sql = `SELECT s.path, s.sha256, p.probabilities, c.name AS label, s.flagged, p.created_at
+  const sql = `SELECT s.id AS specimenId, s.path, s.sha256, p.probabilities, c.name AS label, s.flagged, p.created_at
      FROM predictions p JOIN specimens s ON s.id = p.specimen_id LEFT JOIN classes c ON c.id = s.label_class_id
     WHERE p.model_id = ? ${split ? 'AND s.split = ?' : ''} ORDER BY s.path`;
   return stmt(db, sql).all(...(split ? [modelId, split] : [modelId])) as StoredPrediction[];

@@ -1,6 +1,6 @@
 import type { InputError, Split } from '../../shared/domain';
 import { argmax, classificationReport, type ClassificationReport } from '../../shared/metrics';
-import { labeledSplitSpecimens, putPrediction, registerModel, type Db } from '../catalogue';
+import { labeledSplitSpecimens, photoGroups, putPrediction, registerModel, type Db } from '../catalogue';
 import { PreprocessCache, cacheDirForCatalogue } from '../images/preprocess';
 import { loadBatch, prefetched, warmCache, type Batch, type DataItem } from './cached-batches';
 import { withTestTimeAugmentation, type BatchClassifier } from './batch-classifier';
@@ -8,6 +8,8 @@ import { withTestTimeAugmentation, type BatchClassifier } from './batch-classifi
 export interface EvaluateOptions {
   /** Test-time augmentation: average the probabilities of each photo's 8 flips and quarter turns. */
   tta?: boolean;
+  /** Each specimen's photo group: the macro F1 interval then resamples whole groups (photos of one rock are one piece of evidence). */
+  groupOf?: ReadonlyMap<number, number>;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -77,6 +79,7 @@ export async function evaluateItems(
     model.classes,
     scored.map((s) => s.classIndex),
     scored.map((s) => argmax(s.probabilities)),
+    options.groupOf ? { groups: scored.map((s) => options.groupOf!.get(s.specimenId) ?? s.specimenId) } : {},
   );
   return { report, scored, errors, partial, total: items.length };
 }
@@ -124,6 +127,6 @@ export async function evaluateCatalogueSplit(db: Db, cataloguePath: string, clas
       });
     }
   });
-  const r = await evaluateItems(cataloguePath, classifier, items, { ...options, onScored: (batch) => recordBatch(batch) });
+  const r = await evaluateItems(cataloguePath, classifier, items, { ...options, groupOf: photoGroups(db).groupOf, onScored: (batch) => recordBatch(batch) });
   return { report: r.report, unknownLabels, errors: r.errors, partial: r.partial, scored: r.scored.length, total: r.total };
 }

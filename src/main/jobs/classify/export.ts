@@ -1,4 +1,4 @@
-import { storedPredictions, type Db, type ModelRecord } from '../../catalogue';
+import { photoGroups, storedPredictions, type Db, type ModelRecord } from '../../catalogue';
 import type { Split } from '../../../shared/domain';
 import { classificationReport, type ClassificationReport } from '../../../shared/metrics';
 import type { CsvValue } from './csv';
@@ -11,14 +11,18 @@ export function catalogueReport(db: Db, model: ModelRecord, split?: Split): Clas
   const index = new Map(model.classes.map((c, i) => [c.toLowerCase(), i]));
   const truth: number[] = [];
   const predicted: number[] = [];
+  const groups: number[] = [];
+  // Photos of one rock are one piece of evidence: the macro F1 interval resamples whole photo groups.
+  const { groupOf } = photoGroups(db);
   for (const p of storedPredictions(db, model.id, split)) {
     const t = p.label === null ? undefined : index.get(p.label.toLowerCase());
     if (t === undefined) continue;
     const probs = JSON.parse(p.probabilities) as number[];
     truth.push(t);
     predicted.push(probs.indexOf(Math.max(...probs)));
+    groups.push(groupOf.get(p.specimenId) ?? p.specimenId);
   }
-  return { ...classificationReport(model.classes, truth, predicted), labeled: truth.length };
+  return { ...classificationReport(model.classes, truth, predicted, { groups }), labeled: truth.length };
 }
 
 /** The same CSV files `orelab classify` writes, from what the catalogue holds for a model. */
