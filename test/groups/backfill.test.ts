@@ -9,6 +9,7 @@ import { runImport } from '../../src/main/services/import';
 import { backfillHashes, listGroups } from '../../src/main/services/groups';
 import { runCliInProcess, spawnOrelab } from '../helpers/cli';
 import { MINERALS7, tempDir } from '../helpers/fs';
+import { makeTinyClassifier } from '../helpers/model';
 
 // Two photos that are one photograph (a recrop), and others; and (made below) a photo too large to be its own
 // thumbnail, so that both kinds of stored thumbnail are hashed.
@@ -138,4 +139,21 @@ test('kill -9 in the middle of a backfill leaves a valid catalogue, and a re-run
   assert.equal(rerun.hashed, imported.size - stored.length);
   assert.deepEqual(hashesNow(after), imported);
   after.close();
+});
+
+test('photos that classification adds to the catalogue get their hashes too', async () => {
+  const dir = tempDir();
+  const folder = path.join(dir, 'unsorted');
+  fs.mkdirSync(folder);
+  for (const p of PHOTOS.slice(0, 2)) fs.copyFileSync(path.join(MINERALS7, p), path.join(folder, path.basename(p)));
+  const file = path.join(dir, 'catalogue.sqlite');
+  const model = makeTinyClassifier(dir, ['bornite', 'quartz']);
+  const run = await runCliInProcess(['classify', folder, '--model', model, '--db', file, '--device', 'cpu']);
+  assert.equal(run.status, 0, run.stderr);
+  const db = openDatabase(file);
+  const rows = specimenHashes(db);
+  assert.equal(rows.length, 2);
+  for (const r of rows) assert.match(`${r.phash}/${r.dhash}`, /^[0-9a-f]{16}\/[0-9a-f]{16}$/, r.path);
+  assert.equal(photoGroups(db).members.size, 1, 'the recrop and its photo');
+  db.close();
 });
