@@ -125,7 +125,7 @@ flows('Reports: intervals, cross-validation runs, paired comparison', () => {
     const b = readDb((db) => testPredictions(db, models[1]));
     const expected = discordance(a, b);
     assert.ok(expected.ids.length > 0, 'the two tiny models disagree somewhere');
-    await panel.getByText(`On the ${a.length} labeled photos of the test split that both predicted`).waitFor();
+    await panel.locator('.compare-basis', { hasText: `On the ${a.length} labeled photos both predicted (test split), resampled 1,000 times` }).waitFor();
     for (const metric of ['accuracy', 'macro_f1']) {
       assert.match((await panel.locator(`tr[data-metric="${metric}"] .difference`).textContent()) ?? '', /^([+−]?\d+\.\d+)( points)? \(95% CI [+−]?\d+\.\d+( points)? to [+−]?\d+\.\d+( points)?\)$/, metric);
     }

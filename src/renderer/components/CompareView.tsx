@@ -58,10 +58,11 @@ function CompareResultView({ result, sourceLabel, aLabel, bLabel }: { result: Co
   ];
   return (
     <>
-      <p className="muted small">
-        On the {plural(result.n, 'labeled photo')} of the {sourceLabel} that both predicted, resampled as {plural(result.groups, 'unit')} (the photos of one rock
-        count once) {formatCount(result.resamples)} times
-        {result.skipped > 0 ? `; ${plural(result.skipped, 'photo')} left out (a label one side does not know)` : ''}.
+      <p className="muted small compare-basis">
+        On the {plural(result.n, 'labeled photo')} both predicted ({sourceLabel}), resampled {formatCount(result.resamples)} times in {plural(result.groups, 'photo group')} (the
+        photos of one rock count once)
+        {result.skipped > 0 ? `; ${plural(result.skipped, 'photo')} left out (a label one side does not know)` : ''}
+        {result.unpaired > 0 ? `; ${plural(result.unpaired, 'photo')} only one side predicted, not compared` : ''}.
       </p>
       <div className="compare-scroll">
         <table className="data-table compare-table">
