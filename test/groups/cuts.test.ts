@@ -138,3 +138,20 @@ test('orelab groups lists groups (text and --json) and --separate cuts; bad ids 
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /^orelab groups: specimen \d+ is in no group/);
 });
+
+test('separating specimens of two groups at once cuts each out of its own group', async () => {
+  const c = await catalogue();
+  const [kept, recropped] = RECROP.map(c.id) as [number, number];
+  const [original, watermarked] = WATERMARK.map(c.id) as [number, number];
+  const result = await separateGroups({ db: c.db }, { specimens: [watermarked, recropped, recropped] });
+  assert.deepEqual(
+    result.groups,
+    [
+      { group: kept, left: [recropped], remaining: [kept] },
+      { group: original, left: [watermarked], remaining: [original] },
+    ].sort((a, b) => a.group - b.group),
+  );
+  assert.equal(result.cutsAdded, 2);
+  assert.equal(groupsOf(c.db).length, 0);
+  c.db.close();
+});
