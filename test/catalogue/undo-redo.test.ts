@@ -158,7 +158,7 @@ test('a split fix: undo moves its specimens back to their splits, redo moves the
   const undone = undoLastLabelOp(db)!;
   assert.deepEqual([undone.reverted, undone.summary], [2, '2 specimens moved back to their splits']);
   assert.deepEqual(splits(), ['val', 'train', 'test', 'train']);
-  assert.equal(redoLabelOp(db)!.summary, "2 specimens moved to their group's split again");
+  assert.equal(redoLabelOp(db)!.summary, "2 specimens moved to the group's split again");
   assert.deepEqual(splits(), ['val', 'val', 'val', 'train']);
   assert.equal(undoLastLabelOp(db)!.reverted, 2);
   assert.deepEqual(splits(), ['val', 'train', 'test', 'train']);

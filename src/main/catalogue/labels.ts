@@ -181,10 +181,11 @@ function effectOf(p: Plan): LabelOpEffect {
   const splitMoves = p.steps.filter((s) => s.type === 'split').length;
   const specimens = new Set(p.steps.map((s) => s.specimenId)).size;
   const undo = p.action === 'undo';
+  const their = (n: number) => (n === 1 ? 'its' : 'their');
   const parts = [
-    labelsRemoved ? `${count(labelsRemoved, 'specimen')} will lose their label` : '',
-    labelsSet ? `${count(labelsSet, 'specimen')} will ${undo ? 'get their earlier label back' : 'be labeled again'}` : '',
-    splitMoves ? `${count(splitMoves, 'specimen')} will move ${undo ? 'back to their splits' : "to their group's split again"}` : '',
+    labelsRemoved ? `${count(labelsRemoved, 'specimen')} will lose ${their(labelsRemoved)} label` : '',
+    labelsSet ? `${count(labelsSet, 'specimen')} will ${undo ? `get ${their(labelsSet)} earlier label back` : 'be labeled again'}` : '',
+    splitMoves ? `${count(splitMoves, 'specimen')} will move ${undo ? `back to ${splitMoves === 1 ? 'its split' : 'their splits'}` : "to the group's split again"}` : '',
     decisions ? `${count(decisions, 'review decision')} will be ${undo ? 'withdrawn' : 'made again'}` : '',
     p.skipped ? `${count(p.skipped, 'specimen')} changed since will be left as ${p.skipped === 1 ? 'it is' : 'they are'}` : '',
   ].filter(Boolean);
@@ -212,7 +213,7 @@ function summaryOf(e: LabelOpEffect): string {
   const parts = [
     e.labelsRemoved ? `${count(e.labelsRemoved, 'label')} removed` : '',
     e.labelsSet ? `${count(e.labelsSet, 'label')} ${undo ? 'restored' : 're-applied'}` : '',
-    e.splitMoves ? `${count(e.splitMoves, 'specimen')} moved ${undo ? 'back to their splits' : "to their group's split again"}` : '',
+    e.splitMoves ? `${count(e.splitMoves, 'specimen')} moved ${undo ? `back to ${e.splitMoves === 1 ? 'its split' : 'their splits'}` : "to the group's split again"}` : '',
     e.decisions ? `${count(e.decisions, 'review decision')} ${undo ? 'withdrawn' : 'made again'}` : '',
     e.skipped ? `${e.skipped} changed since and kept` : '',
   ].filter(Boolean);
