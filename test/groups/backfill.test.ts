@@ -9,6 +9,7 @@ import { runImport } from '../../src/main/services/import';
 import { backfillHashes, listGroups } from '../../src/main/services/groups';
 import { runCliInProcess, spawnOrelab } from '../helpers/cli';
 import { MINERALS7, tempDir } from '../helpers/fs';
+import { importedCatalogue, type TestCatalogue } from './catalogue';
 import { makeTinyClassifier } from '../helpers/model';
 
 // Two photos that are one photograph (a recrop), and others; and (made below) a photo too large to be its own
@@ -16,22 +17,13 @@ import { makeTinyClassifier } from '../helpers/model';
 const PHOTOS = ['bornite/bb8ed63b3859c1cd.jpg', 'bornite/3aa6da5d58dc9e56.jpg', 'quartz/63910e75a4b51990.jpg', 'pyrite/561cc0c64a28213d.jpg', 'biotite/2737bbfc1b7cc5b6.jpg', 'malachite/d55c0cdb620b21f2.jpg', 'chrysocolla/41b1451ddeed3257.jpg'];
 
 /** A catalogue as import leaves it today, and the hashes import gave each specimen. */
-async function catalogue(): Promise<{ file: string; folder: string; db: Db; imported: Map<number, string> }> {
-  const dir = tempDir();
-  const folder = path.join(dir, 'photos');
-  for (const p of PHOTOS) {
-    fs.mkdirSync(path.join(folder, path.dirname(p)), { recursive: true });
-    fs.copyFileSync(path.join(MINERALS7, p), path.join(folder, p));
-  }
-  fs.mkdirSync(path.join(folder, 'muscovite'));
-  await sharp(path.join(MINERALS7, 'muscovite/1ef6c4590141d190.jpg')).resize(1600).jpeg({ quality: 92 }).toFile(path.join(folder, 'muscovite', 'large.jpg'));
-  const file = path.join(dir, 'catalogue.sqlite');
-  const db = openDatabase(file);
-  await runImport({ db }, { folder, labelsFromFolders: true });
-  const imported = new Map(specimenHashes(db).map((r) => [r.id, `${r.phash}/${r.dhash}`]));
+async function catalogue(): Promise<TestCatalogue & { imported: Map<number, string> }> {
+  const large = await sharp(path.join(MINERALS7, 'muscovite/1ef6c4590141d190.jpg')).resize(1600).jpeg({ quality: 92 }).toBuffer();
+  const c = await importedCatalogue(PHOTOS, { 'large.jpg': large });
+  const imported = hashesNow(c.db);
   assert.equal(imported.size, PHOTOS.length + 1);
   for (const h of imported.values()) assert.match(h, /^[0-9a-f]{16}\/[0-9a-f]{16}$/, 'import hashes every new specimen');
-  return { file, folder, db, imported };
+  return { ...c, imported };
 }
 
 /** A catalogue from before hashes existed: the columns empty. (The test's own SQL: Orelab never clears them.) */

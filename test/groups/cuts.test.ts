@@ -2,38 +2,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { openDatabase, photoGroups, resolveSpecimenRef, updateSpecimenMetadata, type Db } from '../../src/main/catalogue';
+import { openDatabase, photoGroups, updateSpecimenMetadata, type Db } from '../../src/main/catalogue';
 import { runImport } from '../../src/main/services/import';
 import { listGroups, separateGroups } from '../../src/main/services/groups';
 import { UserError } from '../../src/shared/errors';
 import type { GroupsListResult } from '../../src/shared/schemas';
 import { runCliInProcess } from '../helpers/cli';
-import { MINERALS7, tempDir } from '../helpers/fs';
+import { importedCatalogue } from './catalogue';
 
 // Two pairs of one photograph each (a recrop; a watermarked copy), and three unrelated photos.
 const RECROP = ['bornite/bb8ed63b3859c1cd.jpg', 'bornite/3aa6da5d58dc9e56.jpg'];
 const WATERMARK = ['bornite/9c0a7cf4535a70ee.jpg', 'bornite/ffdb8975faa819d7.jpg'];
 const OTHERS = ['quartz/63910e75a4b51990.jpg', 'pyrite/561cc0c64a28213d.jpg', 'biotite/2737bbfc1b7cc5b6.jpg'];
 
-interface Catalogue {
-  file: string;
-  folder: string;
-  db: Db;
-  id: (photo: string) => number;
-}
-
-async function catalogue(): Promise<Catalogue> {
-  const dir = tempDir();
-  const folder = path.join(dir, 'photos');
-  for (const p of [...RECROP, ...WATERMARK, ...OTHERS]) {
-    fs.mkdirSync(path.join(folder, path.dirname(p)), { recursive: true });
-    fs.copyFileSync(path.join(MINERALS7, p), path.join(folder, p));
-  }
-  const file = path.join(dir, 'catalogue.sqlite');
-  const db = openDatabase(file);
-  await runImport({ db }, { folder, labelsFromFolders: true });
-  return { file, folder, db, id: (photo) => resolveSpecimenRef(db, path.join(folder, photo)) };
-}
+const catalogue = () => importedCatalogue([...RECROP, ...WATERMARK, ...OTHERS]);
 
 const groupsOf = (db: Db): number[][] => [...photoGroups(db).members.values()];
 

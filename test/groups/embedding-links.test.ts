@@ -1,13 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { DEFAULT_MIN_EMBEDDING_COSINE, openDatabase, photoGroups, putEmbeddings, resolveSpecimenRef } from '../../src/main/catalogue';
-import { runImport } from '../../src/main/services/import';
+import { DEFAULT_MIN_EMBEDDING_COSINE, photoGroups, putEmbeddings } from '../../src/main/catalogue';
 import { separateGroups } from '../../src/main/services/groups';
 import type { GroupsListResult } from '../../src/shared/schemas';
 import { runCliInProcess } from '../helpers/cli';
-import { MINERALS7, tempDir } from '../helpers/fs';
+import { importedCatalogue } from './catalogue';
 
 // Three different rocks (no near-duplicates, no sample codes): only embeddings can join them.
 const PHOTOS = ['quartz/63910e75a4b51990.jpg', 'pyrite/561cc0c64a28213d.jpg', 'biotite/2737bbfc1b7cc5b6.jpg'];
@@ -15,16 +12,8 @@ const MODEL = 'ab'.repeat(32);
 const OTHER_MODEL = 'cd'.repeat(32);
 
 test('embeddings of a named model join specimens at or above the cosine; a cut holds against them too', async () => {
-  const dir = tempDir();
-  const folder = path.join(dir, 'photos');
-  for (const p of PHOTOS) {
-    fs.mkdirSync(path.join(folder, path.dirname(p)), { recursive: true });
-    fs.copyFileSync(path.join(MINERALS7, p), path.join(folder, p));
-  }
-  const file = path.join(dir, 'catalogue.sqlite');
-  const db = openDatabase(file);
-  await runImport({ db }, { folder, labelsFromFolders: true });
-  const [quartz, pyrite, biotite] = PHOTOS.map((p) => resolveSpecimenRef(db, path.join(folder, p))) as [number, number, number];
+  const { db, file, id } = await importedCatalogue(PHOTOS);
+  const [quartz, pyrite, biotite] = PHOTOS.map(id) as [number, number, number];
   // cos(quartz, pyrite) = 0.96 (scaled, to check the normalisation); biotite at right angles to both.
   putEmbeddings(db, MODEL, [
     { specimenId: quartz, vector: Float32Array.from([1, 0, 0, 0, 0]) },

@@ -1,10 +1,9 @@
 // The app's groups.list and groups.separate requests, through the dispatcher over the real services.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { expectError, openTestCore } from '../ipc/helpers';
-import { MINERALS7 } from '../helpers/fs';
+import { copyMinerals7 } from './catalogue';
 
 const PHOTOS = ['bornite/bb8ed63b3859c1cd.jpg', 'bornite/3aa6da5d58dc9e56.jpg', 'quartz/63910e75a4b51990.jpg'];
 
@@ -12,10 +11,7 @@ test('groups.list shows a near-duplicate pair; groups.separate cuts it; bad requ
   const t = openTestCore();
   after(() => t.close());
   const folder = path.join(t.dir, 'photos');
-  for (const p of PHOTOS) {
-    fs.mkdirSync(path.join(folder, path.dirname(p)), { recursive: true });
-    fs.copyFileSync(path.join(MINERALS7, p), path.join(folder, p));
-  }
+  copyMinerals7(folder, PHOTOS);
   const { job } = await t.call('jobs.start', { kind: 'import', params: { folder, labelsFromFolders: true } });
   assert.equal((await t.finished(job.id)).status, 'completed');
 

@@ -1,26 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { openDatabase, photoGroups, resolveSpecimenRef, type Db } from '../../src/main/catalogue';
-import { runImport } from '../../src/main/services/import';
-import { MINERALS7, tempDir } from '../helpers/fs';
+import { photoGroups, resolveSpecimenRef, type Db } from '../../src/main/catalogue';
+import { MINERALS7 } from '../helpers/fs';
+import { importedCatalogue } from './catalogue';
 
-/** Copies minerals7 photos (class/file.jpg) into a folder, plus any extra files, and imports it into a new catalogue. */
-async function catalogueOf(photos: string[], extra: Record<string, Buffer> = {}): Promise<{ db: Db; folder: string }> {
-  const dir = tempDir();
-  const folder = path.join(dir, 'photos');
-  for (const p of photos) {
-    fs.mkdirSync(path.join(folder, path.dirname(p)), { recursive: true });
-    fs.copyFileSync(path.join(MINERALS7, p), path.join(folder, p));
-  }
-  for (const [name, bytes] of Object.entries(extra)) fs.writeFileSync(path.join(folder, name), bytes);
-  const db = openDatabase(path.join(dir, 'catalogue.sqlite'));
-  const result = await runImport({ db }, { folder, labelsFromFolders: true });
-  assert.deepEqual(result.errors, []);
-  return { db, folder };
-}
+const catalogueOf = importedCatalogue;
 
 const sameGroup = (db: Db, folder: string, a: string, b: string): boolean => {
   const { groupOf } = photoGroups(db);
