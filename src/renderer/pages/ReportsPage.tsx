@@ -35,7 +35,7 @@ interface Cell extends SelectedCell {
 export function ReportsPage() {
   const { catalogue, version } = useApp();
   const { models, error } = useModels();
-  const { data: cvList } = useRequest('cv.list', catalogue ? {} : null, [catalogue, version]);
+  const { data: cvList, error: cvError } = useRequest('cv.list', catalogue ? {} : null, [catalogue, version]);
   const cvRuns = cvList?.runs ?? [];
   const [modelId, setModelId] = useState('');
   // A model id, or a cross-validation run's name when a run is shown.
@@ -57,7 +57,8 @@ export function ReportsPage() {
 
   if (!catalogue) return null;
   if (error) return <div className="page page-padded error-text">{error}</div>;
-  if (!models || !cvList) return <div className="page page-padded" aria-busy="true" />;
+  // Without the list of runs (it failed) the models' reports still show; the failure is said in the toolbar.
+  if (!models || (!cvList && !cvError)) return <div className="page page-padded" aria-busy="true" />;
   if (models.length === 0 && cvRuns.length === 0) {
     return (
       <div className="page page-padded">
@@ -145,6 +146,7 @@ export function ReportsPage() {
             </>
           )}
         </select>
+        {cvError ? <span className="error-text small">Cross-validation runs could not be listed: {cvError}</span> : null}
       </div>
       <div className={comparing ? 'report-columns compare' : 'report-columns'}>
         {model ? modelReport(model) : null}
