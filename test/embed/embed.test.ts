@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { embeddingCount, getEmbeddings, openDatabase, registerModel, specimensWithoutEmbedding, type Db } from '../../src/main/catalogue';
+import { embeddingCount, getEmbeddings, groupEmbeddingModel, openDatabase, registerModel, specimensWithoutEmbedding, type Db } from '../../src/main/catalogue';
 import { readModelFile } from '../../src/main/jobs/inference/model-file';
 import { encodeModelMetadata } from '../../src/shared/model-metadata';
 import { UserError } from '../../src/shared/errors';
@@ -134,6 +134,16 @@ test('orelab embed: the shipped ViT-Ti by default (keyed by its weights file), a
   const out = JSON.parse(run.stdout) as { model: { sha256: string; kind: string; dim: number }; embedded: number; specimens: number };
   assert.deepEqual([out.model.kind, out.model.dim, out.embedded, out.specimens], ['pretrained', 192, 3, 3]);
   assert.equal(out.model.sha256, sha256File(defaultWeightsPath()));
+  // The shipped backbone's embeddings become the catalogue's grouping model; a trained model's (below) do not.
+  const grouping = () => {
+    const read = openDatabase(file);
+    try {
+      return groupEmbeddingModel(read);
+    } finally {
+      read.close();
+    }
+  };
+  assert.equal(grouping(), out.model.sha256);
 
   const unknown = await runCliInProcess(['embed', '--db', file, '--model', 'feedfacefeedface']);
   assert.equal(unknown.status, 1);
@@ -143,6 +153,7 @@ test('orelab embed: the shipped ViT-Ti by default (keyed by its weights file), a
   const text = await runCliInProcess(['embed', '--db', file, '--model', model]);
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /3 embedded now, 0 already stored, 0 failed, of 3 specimens/);
+  assert.equal(grouping(), out.model.sha256);
 
   // The same file named by its id in the catalogue: the same hash, so nothing to do.
   const m = readModelFile(model);

@@ -21,12 +21,31 @@ export const DEFAULT_MAX_DHASH_DISTANCE = 10;
  * Embedding links: cosine at least this. Measured for the shipped pretrained ViT-Ti/16 only (`orelab embed`'s
  * default) on minerals7 (docs/results.md, "Near-duplicate threshold"): its 7 pairs at ≥ 0.93 are each one rock
  * (mirrored, rescaled, restamped copies the hashes miss); below it pairs of different rocks begin. Another
- * model's embeddings need their own measurement. Off unless a model is named.
+ * model's embeddings need their own measurement. Used by default once the shipped backbone's embeddings exist
+ * (groupEmbeddingModel); otherwise only when a model is named.
  */
 export const DEFAULT_MIN_EMBEDDING_COSINE = 0.93;
 
+const GROUP_EMBEDDING_SETTING = 'group_embedding_model';
+
+/**
+ * The model whose embeddings join near-duplicates by default: recorded when the shipped backbone's embeddings
+ * are made (the only embeddings the cosine threshold was measured for), null before.
+ */
+export function groupEmbeddingModel(db: Db): string | null {
+  const row = stmt(db, 'SELECT value FROM settings WHERE key = ?').get(GROUP_EMBEDDING_SETTING) as { value: string } | undefined;
+  return row?.value ?? null;
+}
+
+export function setGroupEmbeddingModel(db: Db, modelSha256: string): void {
+  stmt(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(GROUP_EMBEDDING_SETTING, modelSha256);
+}
+
 export interface PhotoGroupOptions {
-  /** The model file (sha256 of model.onnx, as the embeddings table keys it) whose embeddings also join specimens; default: none. */
+  /**
+   * The model file (sha256 of model.onnx, as the embeddings table keys it) whose embeddings also join specimens;
+   * default: the catalogue's grouping model (groupEmbeddingModel), if any.
+   */
   embeddingModel?: string;
   minEmbeddingCosine?: number;
   maxPhashDistance?: number;
@@ -88,7 +107,7 @@ export function photoGroups(db: Db, options: PhotoGroupOptions = {}): PhotoGroup
   const links = [
     ...sampleCodeLinks(rows),
     ...nearDuplicateLinks(rows, options.maxPhashDistance ?? DEFAULT_MAX_PHASH_DISTANCE, options.maxDhashDistance ?? DEFAULT_MAX_DHASH_DISTANCE),
-    ...(options.embeddingModel ? embeddingLinks(db, options.embeddingModel, options.minEmbeddingCosine ?? DEFAULT_MIN_EMBEDDING_COSINE) : []),
+    ...embeddingLinksOf(db, options),
   ].filter((l) => l.kind === 'sample-code' || !cuts.has(pairKey(l.a, l.b)));
   const sets = new DisjointSets();
   for (const l of links) sets.union(l.a, l.b);
@@ -103,6 +122,11 @@ export function photoGroups(db: Db, options: PhotoGroupOptions = {}): PhotoGroup
   }
   for (const [g, list] of members) if (list.length < 2) members.delete(g);
   return { groupOf, members, links, unhashed: rows.filter((r) => r.phash === null || r.dhash === null).length };
+}
+
+function embeddingLinksOf(db: Db, options: PhotoGroupOptions): GroupLink[] {
+  const model = options.embeddingModel ?? groupEmbeddingModel(db);
+  return model ? embeddingLinks(db, model, options.minEmbeddingCosine ?? DEFAULT_MIN_EMBEDDING_COSINE) : [];
 }
 
 /** Each specimen with a sample code linked to the first specimen with the same code (trimmed, any case). */

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../shared/errors';
 import type { EmbedParams, EmbedProgress, EmbedResult, EmbeddingModel } from '../../shared/schemas/embed';
-import { requireModel, storedEmbeddingDim } from '../catalogue';
+import { requireModel, setGroupEmbeddingModel, storedEmbeddingDim } from '../catalogue';
 import {
   buildEmbeddingGraph,
   classifierEmbeddingSource,
@@ -109,6 +109,9 @@ export async function ensureEmbeddings(ctx: ServiceContext, params: EmbedParams,
     },
     { ...(hooks.signal ? { signal: hooks.signal } : {}), ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}) },
   );
+  // The shipped backbone's embeddings are the ones the grouping threshold was measured for: from now on they also
+  // join near-duplicate photos (rescaled, mirrored, restamped copies the hashes miss) into one photo group.
+  if (params.model === null && !run.cancelled) setGroupEmbeddingModel(ctx.db, ref.info.sha256);
   return {
     model: { ...ref.info, dim: dim ?? storedEmbeddingDim(ctx.db, ref.info.sha256) },
     specimens: run.specimens,
