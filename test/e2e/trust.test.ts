@@ -38,6 +38,9 @@ flows('Trust: leak-free splits, cross-validation, intervals', () => {
 
     // Live: which fold, and that fold's own training (the train job's status line and curves).
     await page.locator('.cv-fold', { hasText: /Fold [12] of 2/ }).waitFor({ timeout: 300_000 });
+    // What the panel shows at that moment (preparing, training or scoring a fold): a picture, not an assertion.
+    await page.locator('.cv-run').scrollIntoViewIfNeeded();
+    await screenshot(page, '30-training-cv-live');
     await page.locator('#train-live-title', { hasText: 'Finished cross-validation' }).waitFor({ timeout: 900_000 });
 
     const labeled = readDb((db) => (db.prepare('SELECT COUNT(*) AS n FROM specimens WHERE label_class_id IS NOT NULL').get() as { n: number }).n);
@@ -57,11 +60,11 @@ flows('Trust: leak-free splits, cross-validation, intervals', () => {
       'the folds hold every labeled photo out once',
     );
     await page.locator('.cv-run').scrollIntoViewIfNeeded();
-    await screenshot(page, '30-training-cv-finished');
+    await screenshot(page, '31-training-cv-finished');
     await page.setViewportSize({ width: 640, height: 360 });
     await page.locator('.cv-pooled').scrollIntoViewIfNeeded();
     assert.equal(await fitsWidth(page.locator('.page-training')), true, 'the page fits 640 px');
-    await screenshot(page, '31-training-cv-640px');
+    await screenshot(page, '32-training-cv-640px');
     await page.setViewportSize({ width: 1400, height: 880 });
 
     // Reports lists the run beside the models (cv.list); choosing it shows the pooled report with intervals.
@@ -73,7 +76,7 @@ flows('Trust: leak-free splits, cross-validation, intervals', () => {
     const report = page.locator('.cv-report[data-cv="trust-cv"]');
     await report.getByText(/95% CI/).first().waitFor();
     await page.setViewportSize({ width: 1400, height: 1300 });
-    await screenshot(page, '32-reports-cv-intervals');
+    await screenshot(page, '33-reports-cv-intervals');
     await page.setViewportSize({ width: 1400, height: 880 });
   });
 
@@ -97,7 +100,7 @@ flows('Trust: leak-free splits, cross-validation, intervals', () => {
     const before = Number(await page.locator(`.split-table tr[data-class="${leak.className}"] td.${leak.other.split}`).textContent());
     await page.setViewportSize({ width: 1400, height: 1300 });
     await group.scrollIntoViewIfNeeded();
-    await screenshot(page, '33-rebalancing-leak-audit');
+    await screenshot(page, '34-rebalancing-leak-audit');
 
     // The fix moves the other photo into the first one's split, as one undoable operation. By keyboard: the
     // button goes away once nothing leaks, and the focus moves to what moved (then Tab reaches its Undo).
@@ -113,7 +116,7 @@ flows('Trust: leak-free splits, cross-validation, intervals', () => {
     // The split counts follow: the moved photo left its split.
     await countCell(before - 1).waitFor();
     await page.locator('.fix-result').scrollIntoViewIfNeeded();
-    await screenshot(page, '34-rebalancing-leak-fixed');
+    await screenshot(page, '35-rebalancing-leak-fixed');
 
     // Undo reverts it: the photo is back in its split and the audit lists the group again.
     const undo = page.getByRole('button', { name: 'Undo the move', disabled: false });
@@ -134,7 +137,7 @@ flows('Trust: leak-free splits, cross-validation, intervals', () => {
     await page.setViewportSize({ width: 640, height: 360 });
     await group.scrollIntoViewIfNeeded();
     assert.equal(await fitsWidth(page.locator('.page-rebalancing')), true, 'the page fits 640 px');
-    await screenshot(page, '35-rebalancing-leak-audit-640px');
+    await screenshot(page, '36-rebalancing-leak-audit-640px');
     await page.setViewportSize({ width: 1400, height: 880 });
   });
 });
