@@ -44,9 +44,12 @@ export function withTestTimeAugmentation(classifier: BatchClassifier): BatchClas
     modelId: classifier.modelId,
     classes: classifier.classes,
     preprocessing: classifier.preprocessing,
-    // One call carries as many photos as the model takes at once: its 8·maxBatch views run as 8 of the
-    // model's batches, spread over its workers by the classifier itself.
-    maxBatch: classifier.maxBatch,
+    // One call fills one of the model's batches with views (8 photos' views would be 8 batches, 38 MB of input
+    // for an exported model's batch of 8): the callers keep one call per worker in flight, so both workers stay
+    // busy, and a cancel waits for one model batch per worker, not eight. Throughput is the same: 1.38 against
+    // 1.33 photos/s for eight photos per call (medians of 5 interleaved rounds of 16 photos, MA-ViT-Ti, two
+    // workers, box under load 13-16).
+    maxBatch: Math.max(1, Math.floor(classifier.maxBatch / views)),
     ...(classifier.concurrency !== undefined ? { concurrency: classifier.concurrency } : {}),
     catalogueRecord: () => classifier.catalogueRecord(),
     async classify(images: Float32Array, count: number): Promise<Float32Array> {
