@@ -1,10 +1,14 @@
 // One specimen: the full image with the CBAM attention overlay of an MA-ViT model (toggle, opacity), its label,
-// editable metadata, facts about the file, the models' predictions and the label history.
-import { useEffect, useRef, useState, type CSSProperties } from 'react';
+// editable metadata, facts about the file, the models' predictions and the label history. The label is set on
+// an explicit choice only (Enter, or a click in the list): arrows and type-ahead in the closed list just
+// choose. z undoes a label set here, shift+z redoes it, as on Labeling (outside the text fields).
+import { useEffect, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
 import type { ResponseOf, SpecimenDetail } from '../../shared/ipc';
 import { useApp } from '../app/state';
 import { call, errorMessage, imageUrl } from '../api';
 import { useModalDialog } from '../hooks/useModalDialog';
+import type { LabelUndo } from '../hooks/useLabelUndo';
+import { UndoButtons } from './UndoButtons';
 import { useRequest } from '../hooks/useRequest';
 import { classColor, formatBytes, formatPercent, formatTime } from '../lib/format';
 import { attentionPixels } from '../lib/heat';
@@ -25,7 +29,7 @@ const draftOf = (d: SpecimenDetail): Draft => ({
   flagged: d.specimen.flagged,
 });
 
-export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClose(): void }) {
+export function DetailPanel({ specimenId, onClose, undo }: { specimenId: number; onClose(): void; undo: LabelUndo }) {
   const { catalogue, classes, version, invalidate, notify } = useApp();
   const { data: detail, error } = useRequest('specimens.get', { id: specimenId }, [specimenId, version]);
   const [draft, setDraft] = useState<Draft | null>(null);
@@ -35,6 +39,10 @@ export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClo
   const [overlay, setOverlay] = useState(false);
   const [opacity, setOpacity] = useState(55);
   const [attentionModel, setAttentionModel] = useState('');
+  // The class chosen in the Label list but not set yet (null: none), and whether the list's last change came
+  // from a key (an arrow, type-ahead) rather than a pick in the open list.
+  const [chosenLabel, setChosenLabel] = useState<string | null>(null);
+  const labelKeyDown = useRef(false);
 
   // A new specimen starts from its saved values; a refetch of the same one keeps unsaved edits.
   const loadedId = detail?.specimen.id;
@@ -42,6 +50,9 @@ export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClo
     if (detail) setDraft(draftOf(detail));
     // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on the id on purpose: a refetch of the same specimen must not wipe unsaved edits
   }, [loadedId]); // not `detail`: a refetch must not wipe unsaved edits
+  // Another specimen, or a label saved (here or elsewhere): nothing chosen is pending any more.
+  const savedLabelId = detail?.specimen.labelClassId;
+  useEffect(() => setChosenLabel(null), [loadedId, savedLabelId]);
 
   const attentionModels = detail?.attention ?? [];
   const chosenModel = attentionModels.some((m) => m.id === attentionModel) ? attentionModel : (attentionModels[0]?.id ?? '');
@@ -72,16 +83,40 @@ export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClo
     try {
       const classId = value === '' ? null : Number(value);
       const r = await call('labels.assign', { specimenIds: [s.id], classId });
-      if (r.changed) notify(`Label changed (undo on the Labeling page or with z)`, 'success');
+      undo.record(r.opId);
+      const name = (classes ?? []).find((c) => c.id === classId)?.name;
+      if (r.changed) notify(`${s.sampleCode ?? s.originalName} ${name ? `labeled ${name}` : 'unlabeled'} (z undoes)`, 'success');
       invalidate();
     } catch (err) {
       notify(errorMessage(err), 'error');
     }
   };
 
+  const savedLabel = s.labelClassId === null ? '' : String(s.labelClassId);
+  const shownLabel = chosenLabel ?? savedLabel;
+  const pendingName = chosenLabel === null || chosenLabel === savedLabel ? null : ((classes ?? []).find((c) => String(c.id) === chosenLabel)?.name ?? 'Unlabeled');
+  const onLabelKeyDown = (e: KeyboardEvent<HTMLSelectElement>) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      if (pendingName !== null) void relabel(chosenLabel!);
+    } else if (e.key === 'Escape' && pendingName !== null) {
+      // Keeps the label (and the panel open): the choice is dropped.
+      e.preventDefault();
+      e.stopPropagation();
+      setChosenLabel(null);
+    } else labelKeyDown.current = true;
+  };
+  // z and shift+z anywhere in the panel but where they are typed (the text fields).
+  const onPanelKeyDown = (e: KeyboardEvent<HTMLElement>) => {
+    const typing = e.target instanceof HTMLTextAreaElement || (e.target instanceof HTMLInputElement && e.target.type !== 'checkbox' && e.target.type !== 'range');
+    if (typing || e.ctrlKey || e.metaKey || e.altKey || e.key.toLowerCase() !== 'z') return;
+    e.preventDefault();
+    void (e.shiftKey ? undo.redoHere() : undo.undoHere());
+  };
+
   const full = imageUrl('full', s.id, catalogue.key);
   return (
-    <aside className="detail-panel" aria-label="Specimen details">
+    <aside className="detail-panel" aria-label="Specimen details" onKeyDown={onPanelKeyDown}>
       <header className="panel-header">
         <h2 title={s.originalName}>{s.sampleCode ?? s.originalName}</h2>
         <button type="button" className="icon" aria-label="Close details" onClick={onClose}>
@@ -137,7 +172,20 @@ export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClo
           <label htmlFor="detail-label" className="field-label">
             Label
           </label>
-          <select id="detail-label" value={s.labelClassId === null ? '' : String(s.labelClassId)} onChange={(e) => void relabel(e.target.value)}>
+          <select
+            id="detail-label"
+            value={shownLabel}
+            aria-describedby="detail-label-hint"
+            onKeyDown={onLabelKeyDown}
+            onKeyUp={() => (labelKeyDown.current = false)}
+            onBlur={() => setChosenLabel(null)}
+            onChange={(e) => {
+              // A key only chooses; a pick in the open list (a click, or Enter there) sets the label.
+              if (labelKeyDown.current) setChosenLabel(e.target.value);
+              else void relabel(e.target.value);
+              labelKeyDown.current = false;
+            }}
+          >
             <option value="">Unlabeled</option>
             {(classes ?? []).map((c) => (
               <option key={c.id} value={String(c.id)}>
@@ -145,6 +193,10 @@ export function DetailPanel({ specimenId, onClose }: { specimenId: number; onClo
               </option>
             ))}
           </select>
+          <p id="detail-label-hint" className="hint" aria-live="polite">
+            {pendingName === null ? 'Choose a class, then Enter sets it' : `Enter sets ${pendingName} (Escape keeps ${s.label ?? 'unlabeled'})`}
+          </p>
+          <UndoButtons undo={undo} />
         </section>
 
         <form

@@ -1,5 +1,5 @@
 // Catalogue: every specimen in a virtualized grid with filters and search; the detail panel shows the one
-// under the cursor (click, or arrows in the grid).
+// under the cursor (click, or arrows in the grid). z undoes a label set here (in the panel), shift+z redoes it.
 import { useEffect, useState } from 'react';
 import { useApp } from '../app/state';
 import { SpecimenGrid } from '../components/SpecimenGrid';
@@ -7,20 +7,24 @@ import { FilterBar, EMPTY_FILTER, toSpecimenFilter, usesPredictions, usePredicti
 import { DetailPanel } from '../components/DetailPanel';
 import { useSpecimenPages } from '../hooks/useSpecimenPages';
 import { useGridSelection } from '../hooks/useGridSelection';
+import { useLabelUndo, type LabelUndo } from '../hooks/useLabelUndo';
 
 export function CataloguePage({ onImport }: { onImport(): void }) {
   const [filter, setFilter] = useState<FilterState>(EMPTY_FILTER);
   const [total, setTotal] = useState<number | null>(null);
+  // The page's visit, not the list's: a new filter keeps what z can undo.
+  const undo = useLabelUndo();
   return (
     <div className="page page-catalogue">
       <FilterBar value={filter} onChange={setFilter} total={total} idPrefix="catalogue-filter" />
       {/* A new filter is a new list: cursor and scroll start over. */}
-      <CatalogueView key={JSON.stringify(toSpecimenFilter(filter))} filter={filter} onTotal={setTotal} onImport={onImport} />
+      <CatalogueView key={JSON.stringify(toSpecimenFilter(filter))} filter={filter} onTotal={setTotal} onImport={onImport} undo={undo} />
+      {undo.dialog}
     </div>
   );
 }
 
-function CatalogueView({ filter, onTotal, onImport }: { filter: FilterState; onTotal(n: number | null): void; onImport(): void }) {
+function CatalogueView({ filter, onTotal, onImport, undo }: { filter: FilterState; onTotal(n: number | null): void; onImport(): void; undo: LabelUndo }) {
   const { catalogue, version } = useApp();
   const [open, setOpen] = useState(true);
   const pages = useSpecimenPages(toSpecimenFilter(filter), version);
@@ -63,11 +67,15 @@ function CatalogueView({ filter, onTotal, onImport }: { filter: FilterState; onT
           onKeyDown={(e) => {
             if (e.key === 'Escape') setOpen(false);
             if (e.key === 'Enter' && selection.cursor !== null) setOpen(true);
+            if (e.key.toLowerCase() === 'z' && !e.altKey) {
+              e.preventDefault();
+              void (e.shiftKey ? undo.redoHere() : undo.undoHere());
+            }
           }}
           empty={empty}
         />
         {/* The panel keeps its place while open, so clicking a specimen never reflows the grid. */}
-        {open && current ? <DetailPanel specimenId={current.id} onClose={() => setOpen(false)} /> : null}
+        {open && current ? <DetailPanel specimenId={current.id} onClose={() => setOpen(false)} undo={undo} /> : null}
         {open && !current && catalogue.specimens > 0 ? (
           <aside className="detail-panel detail-placeholder" aria-label="Specimen details">
             <p className="muted">Click a specimen, or move with the arrow keys, to see its photo, metadata and label history here.</p>

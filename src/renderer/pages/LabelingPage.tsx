@@ -1,7 +1,8 @@
 // Labeling, keyboard first: in the grid, 1–9 give the selected specimens the class at that position, 0 clears
 // their label, arrows move (shift extends the selection), ctrl/shift+click multi-select, ctrl+A selects the
-// whole filtered list, z undoes the last label operation. The side panel has the same actions as buttons, and
-// adds, renames and merges classes.
+// whole filtered list, z undoes the last label operation made on this page (shift+z redoes it; the buttons reach
+// older changes, after asking). The side panel has the same actions as buttons, and adds, renames and merges
+// classes.
 import { useCallback, useEffect, useState, type CSSProperties, type FormEvent, type KeyboardEvent } from 'react';
 import type { ClassInfo } from '../../shared/domain';
 import { useApp } from '../app/state';
@@ -9,7 +10,8 @@ import { SpecimenGrid } from '../components/SpecimenGrid';
 import { FilterBar, EMPTY_FILTER, toSpecimenFilter, type FilterState } from '../components/FilterBar';
 import { useSpecimenPages, type SpecimenPages } from '../hooks/useSpecimenPages';
 import { useGridSelection, type GridSelection } from '../hooks/useGridSelection';
-import { useRequest } from '../hooks/useRequest';
+import { useLabelUndo, type LabelUndo } from '../hooks/useLabelUndo';
+import { UndoButtons } from '../components/UndoButtons';
 import { classForDigit } from '../lib/grid-nav';
 import { classColor, formatCount, plural } from '../lib/format';
 import { call, errorMessage, imageUrl } from '../api';
@@ -20,20 +22,22 @@ const focusGrid = () => document.getElementById(GRID_ID)?.focus();
 export function LabelingPage() {
   const [filter, setFilter] = useState<FilterState>(EMPTY_FILTER);
   const [total, setTotal] = useState<number | null>(null);
+  // Here, not in the view: a new filter is a new view, but the same visit of the page (z still undoes).
+  const undo = useLabelUndo();
   return (
     <div className="page page-labeling">
       <FilterBar value={filter} onChange={setFilter} total={total} idPrefix="labeling-filter" />
-      <LabelingView key={JSON.stringify(toSpecimenFilter(filter))} filter={filter} onTotal={setTotal} />
+      <LabelingView key={JSON.stringify(toSpecimenFilter(filter))} filter={filter} onTotal={setTotal} undo={undo} />
+      {undo.dialog}
     </div>
   );
 }
 
-function LabelingView({ filter, onTotal }: { filter: FilterState; onTotal(n: number | null): void }) {
+function LabelingView({ filter, onTotal, undo }: { filter: FilterState; onTotal(n: number | null): void; undo: LabelUndo }) {
   const { catalogue, classes, version, invalidate, notify } = useApp();
   const specimenFilter = toSpecimenFilter(filter);
   const pages = useSpecimenPages(specimenFilter, version);
   const selection = useGridSelection(pages, true);
-  const lastOp = useRequest('labels.lastOp', {}, [version]).data?.op ?? null;
   useEffect(() => onTotal(pages.total), [pages.total, onTotal]);
   useEffect(() => focusGrid(), []);
   useEffect(() => {
@@ -49,6 +53,7 @@ function LabelingView({ filter, onTotal }: { filter: FilterState; onTotal(n: num
       }
       try {
         const r = await call('labels.assign', { specimenIds: ids, classId: cls?.id ?? null });
+        undo.record(r.opId);
         const what = cls ? `labeled ${cls.name}` : 'unlabeled';
         notify(r.changed === 0 ? `Already ${what}` : `${plural(r.changed, 'specimen')} ${what}`, 'success');
         // One specimen that stays in this list: go on to the next one. One that leaves it: the next slides in.
@@ -61,21 +66,8 @@ function LabelingView({ filter, onTotal }: { filter: FilterState; onTotal(n: num
         notify(errorMessage(err), 'error');
       }
     },
-    [selection, specimenFilter.unlabeled, specimenFilter.classIds, pages.total, notify, invalidate],
+    [selection, specimenFilter.unlabeled, specimenFilter.classIds, pages.total, notify, invalidate, undo],
   );
-
-  const undo = useCallback(async () => {
-    try {
-      const { undone } = await call('labels.undo', {});
-      if (!undone) notify('Nothing to undo');
-      else {
-        notify(`Undid “${undone.description}”: ${plural(undone.reverted, 'label')} restored${undone.skipped ? `, ${undone.skipped} changed since and kept` : ''}`, 'success');
-      }
-      invalidate();
-    } catch (err) {
-      notify(errorMessage(err), 'error');
-    }
-  }, [notify, invalidate]);
 
   if (!catalogue || !classes) return null;
 
@@ -86,9 +78,10 @@ function LabelingView({ filter, onTotal }: { filter: FilterState; onTotal(n: num
       void selection.selectAll();
       return;
     }
-    if ((e.key === 'z' && !e.ctrlKey && !e.metaKey) || ((e.ctrlKey || e.metaKey) && e.key === 'z')) {
+    // z (or ctrl+z) undoes this page's newest change, shift+z redoes what the page undid.
+    if (e.key.toLowerCase() === 'z') {
       e.preventDefault();
-      void undo();
+      void (e.shiftKey ? undo.redoHere() : undo.undoHere());
       return;
     }
     if (e.ctrlKey || e.metaKey) return;
@@ -154,20 +147,13 @@ function LabelingView({ filter, onTotal }: { filter: FilterState; onTotal(n: num
             </li>
           </ol>
           {classes.length === 0 ? <p className="muted">No classes yet: add one below.</p> : null}
-          <div className="undo-row">
-            <button type="button" disabled={!lastOp} onClick={fromPanel(undo)} aria-keyshortcuts="z">
-              Undo <kbd>z</kbd>
-            </button>
-            <span className="muted undo-what" title={lastOp?.description}>
-              {lastOp ? `last change: ${lastOp.description}` : 'nothing to undo'}
-            </span>
-          </div>
+          <UndoButtons undo={undo} after={focusGrid} />
         </section>
-        <ManageClasses classes={classes} />
+        <ManageClasses classes={classes} onOp={undo.record} />
         <section className="panel-section keys">
           <h2>Keys</h2>
           <p>
-            <kbd>1</kbd>–<kbd>9</kbd> assign · <kbd>0</kbd> remove label · <kbd>z</kbd> undo · arrows move · <kbd>Shift</kbd>+arrows extend ·{' '}
+            <kbd>1</kbd>–<kbd>9</kbd> assign · <kbd>0</kbd> remove label · <kbd>z</kbd> undo · <kbd>Shift</kbd>+<kbd>z</kbd> redo · arrows move · <kbd>Shift</kbd>+arrows extend ·{' '}
             <kbd>Ctrl</kbd>/<kbd>Shift</kbd>+click select several · <kbd>Ctrl</kbd>+<kbd>A</kbd> select all · <kbd>Esc</kbd> one only
           </p>
         </section>
@@ -198,7 +184,7 @@ function CurrentSpecimen({ pages, selection, catalogueKey }: { pages: SpecimenPa
   );
 }
 
-function ManageClasses({ classes }: { classes: ClassInfo[] }) {
+function ManageClasses({ classes, onOp }: { classes: ClassInfo[]; /** A merge is an operation of this page: z undoes it (after asking). */ onOp(opId: number): void }) {
   const { invalidate, notify } = useApp();
   const [newName, setNewName] = useState('');
   const [renameId, setRenameId] = useState('');
@@ -230,7 +216,12 @@ function ManageClasses({ classes }: { classes: ClassInfo[] }) {
     const from = classes.find((c) => String(c.id) === mergeFrom);
     const into = classes.find((c) => String(c.id) === mergeInto);
     if (!from || !into) return;
-    if (await run(async () => `${from.name} merged into ${into.name}: ${plural((await call('classes.merge', { fromClassId: from.id, intoClassId: into.id })).moved, 'specimen')} moved (z undoes)`)) {
+    const mergeAndRecord = async () => {
+      const r = await call('classes.merge', { fromClassId: from.id, intoClassId: into.id });
+      onOp(r.opId);
+      return `${from.name} merged into ${into.name}: ${plural(r.moved, 'specimen')} moved (z undoes, after asking)`;
+    };
+    if (await run(mergeAndRecord)) {
       setMergeFrom('');
       setMergeInto('');
     }

@@ -1,13 +1,16 @@
 // Relabel: one model's misclassified and doubtful specimens, ranked by loss or confidence. The current one is
 // shown large with its label, the prediction and every class's probability. Keys: a accepts the prediction as
-// the label, k keeps the label, f flags it for an expert, arrows move, z undoes. Each decision is one label
-// operation (relabel.apply): in the label history, undone by labels.undo like any label change.
+// the label, k keeps the label, f flags it for an expert, arrows move, z undoes a decision made here, shift+z
+// redoes it. Each decision is one label operation (relabel.apply): in the label history, undone by labels.undo
+// like any label change.
 import { useCallback, useEffect, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
 import type { RelabelAction, SpecimenDetail } from '../../shared/ipc';
 import { useApp } from '../app/state';
 import { call, errorMessage, imageUrl } from '../api';
 import { modelLabel, useModels } from '../hooks/useModels';
 import { useRequest } from '../hooks/useRequest';
+import { useLabelUndo } from '../hooks/useLabelUndo';
+import { UndoButtons } from '../components/UndoButtons';
 import { classColor, formatPercent, formatTime, plural } from '../lib/format';
 
 const PAGE = 100;
@@ -41,7 +44,7 @@ export function RelabelPage() {
   // rendering, so no frame (and no detail request) sees the cursor past the end.
   const lastIndex = Math.max(0, (queue?.items.length ?? 0) - 1);
   if (queue && cursor > lastIndex) setCursor(lastIndex);
-  const lastOp = useRequest('labels.lastOp', {}, [version]).data?.op ?? null;
+  const undo = useLabelUndo();
 
   const current = queue?.items[cursor];
   const { data: currentDetail, error: detailError } = useRequest('specimens.get', current ? { id: current.id } : null, [current?.id, version]);
@@ -57,6 +60,7 @@ export function RelabelPage() {
       setBusy(true);
       try {
         const r = await call('relabel.apply', { modelId, specimenId: current.id, action });
+        undo.record(r.opId);
         notify(`${r.description[0]!.toUpperCase()}${r.description.slice(1)} (z undoes)`, 'success');
         // The decided specimen leaves the queue; the cursor stays, so the next one slides under it.
         invalidate();
@@ -66,17 +70,8 @@ export function RelabelPage() {
         setBusy(false);
       }
     },
-    [current, busy, modelId, notify, invalidate],
+    [current, busy, modelId, notify, invalidate, undo],
   );
-  const undo = useCallback(async () => {
-    try {
-      const { undone } = await call('labels.undo', {});
-      notify(undone ? `Undid “${undone.description}”` : 'Nothing to undo', undone ? 'success' : 'info');
-      invalidate();
-    } catch (err) {
-      notify(errorMessage(err), 'error');
-    }
-  }, [notify, invalidate]);
 
   if (!catalogue) return null;
   if (models && withPredictions.length === 0) {
@@ -98,7 +93,8 @@ export function RelabelPage() {
     else if (e.key === 'Home') setCursor(0);
     else if (e.key === 'End') setCursor(Math.max(0, n - 1));
     else if (ACTION_KEYS[e.key]) void act(ACTION_KEYS[e.key]!);
-    else if (e.key === 'z') void undo();
+    else if (e.key === 'z') void undo.undoHere();
+    else if (e.key === 'Z') void undo.redoHere();
     else return;
     e.preventDefault();
   };
@@ -203,11 +199,8 @@ export function RelabelPage() {
                   <button type="button" disabled={busy} onClick={() => (void act('flag'), focusList())} aria-keyshortcuts="f">
                     <kbd>f</kbd> Flag for an expert
                   </button>
-                  <button type="button" disabled={!lastOp} onClick={() => (void undo(), focusList())} aria-keyshortcuts="z">
-                    <kbd>z</kbd> Undo
-                  </button>
                 </div>
-                <p className="muted small undo-what">{lastOp ? `z would undo: ${lastOp.description}` : 'Nothing to undo'}</p>
+                <UndoButtons undo={undo} after={focusList} />
                 <History detail={detail} />
               </div>
             </>
