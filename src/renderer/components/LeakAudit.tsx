@@ -21,7 +21,6 @@ export function splitName(split: Split | null): string {
 export function LeakAudit() {
   const { catalogue, version, invalidate, notify } = useApp();
   const { data: audit, error } = useRequest('splits.audit', {}, [version]);
-  const lastOp = useRequest('labels.lastOp', {}, [version]).data?.op ?? null;
   const [busy, setBusy] = useState(false);
   const [fix, setFix] = useState<SplitFix | null>(null);
   const [undone, setUndone] = useState<string | null>(null);
@@ -48,12 +47,11 @@ export function LeakAudit() {
       setBusy(false);
     }
   };
-  // Undo reverts the newest label operation: only offered while that is still this fix.
-  const canUndo = fix !== null && fix.opId > 0 && lastOp?.id === fix.opId;
-  const undo = async () => {
+  // Undo names this fix's operation, so a label change made meanwhile (another page, the CLI) is never the one reverted.
+  const undo = async (opId: number) => {
     setBusy(true);
     try {
-      const { undone: op } = await call('labels.undo', {});
+      const { undone: op } = await call('labels.undo', { opId });
       const text = op ? `Undone: ${plural(op.reverted, 'photo')} back in ${op.reverted === 1 ? 'its' : 'their'} split${op.skipped ? `, ${op.skipped} moved since and kept` : ''}.` : 'Nothing to undo.';
       setFix(null);
       setUndone(text);
@@ -129,10 +127,10 @@ export function LeakAudit() {
             Moved {plural(fix.moved.length, 'photo')}: {fix.moved.map((m) => `#${m.id} ${splitName(m.from)} → ${splitName(m.to)}`).join('; ')}.
           </p>
           <div className="button-row">
-            <button type="button" disabled={busy || !canUndo} onClick={() => void undo()}>
+            <button type="button" disabled={busy} onClick={() => void undo(fix.opId)}>
               Undo the move
             </button>
-            <span className="muted small">{canUndo ? 'Undo puts every moved photo back in its split.' : 'A later change is now what Undo would revert, so this move stays.'}</span>
+            <span className="muted small">Undo puts every moved photo back in its split.</span>
           </div>
         </div>
       ) : null}
