@@ -18,6 +18,7 @@ import {
   DEFAULT_MAX_PHASH_DISTANCE,
   DEFAULT_MIN_EMBEDDING_COSINE,
   getSpecimen,
+  groupEmbeddingModel,
   photoGroups,
   separateFromGroups,
   type PhotoGroupOptions,
@@ -36,6 +37,8 @@ function groupOptions(params: GroupsListParams): PhotoGroupOptions {
 export async function listGroups(ctx: Pick<ServiceContext, 'db'>, params: GroupsListParams, hooks: RunHooks<HashBackfillProgress> = {}): Promise<GroupsListResult> {
   const backfill = await ensurePhotoHashes(ctx.db, hooks);
   const options = groupOptions(params);
+  // The model whose embeddings joined specimens: the one named, else the catalogue's grouping model (if any).
+  const embeddingModel = options.embeddingModel ?? groupEmbeddingModel(ctx.db);
   const { groupOf, members, links, unhashed } = photoGroups(ctx.db, options);
   const groups = [...members].map(([group, ids]) => {
     const inGroup = new Set(ids);
@@ -54,8 +57,8 @@ export async function listGroups(ctx: Pick<ServiceContext, 'db'>, params: Groups
     rule: {
       maxPhashDistance: DEFAULT_MAX_PHASH_DISTANCE,
       maxDhashDistance: DEFAULT_MAX_DHASH_DISTANCE,
-      embeddingModel: options.embeddingModel ?? null,
-      minEmbeddingCosine: options.embeddingModel ? (options.minEmbeddingCosine ?? DEFAULT_MIN_EMBEDDING_COSINE) : null,
+      embeddingModel,
+      minEmbeddingCosine: embeddingModel ? (options.minEmbeddingCosine ?? DEFAULT_MIN_EMBEDDING_COSINE) : null,
     },
     backfill,
   } satisfies GroupsListResult;
