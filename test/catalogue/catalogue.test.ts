@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import {
   openDatabase,
-  insertSpecimen,
   ensureClass,
   applyLabelChanges,
   undoLastLabelOp,
@@ -21,33 +19,10 @@ import {
 } from '../../src/main/catalogue';
 import { LATEST_SCHEMA_VERSION } from '../../src/main/catalogue/migrations';
 import { tempDir } from '../helpers/fs';
+import { addSpecimens } from '../helpers/specimens';
 
 function freshDb(): Db {
   return openDatabase(path.join(tempDir(), 'catalogue.sqlite'));
-}
-
-let serial = 0;
-function addSpecimens(db: Db, className: string | null, n: number): number[] {
-  const classId = className ? ensureClass(db, className) : null;
-  const ids: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const sha = crypto.createHash('sha256').update(`specimen ${serial++}`).digest('hex');
-    ids.push(
-      insertSpecimen(db, {
-        sha256: sha,
-        path: `/photos/${sha.slice(0, 8)}.jpg`,
-        originalName: `${sha.slice(0, 8)}.jpg`,
-        byteSize: 1000,
-        format: 'jpeg',
-        width: 64,
-        height: 48,
-        exifDate: null,
-        importedAt: new Date().toISOString(),
-        labelClassId: classId,
-      }),
-    );
-  }
-  return ids;
 }
 
 test('a new catalogue is migrated, in WAL mode, with foreign keys enforced', () => {
@@ -179,12 +154,10 @@ test('stats give counts, shares and the paper weights N/(C·n_i)', () => {
 test('split is stratified 8:1:1 per class and deterministic for a seed', () => {
   const db1 = freshDb();
   const db2 = freshDb();
-  serial = 1000;
-  addSpecimens(db1, 'a', 50);
-  addSpecimens(db1, 'b', 20);
-  serial = 1000;
-  addSpecimens(db2, 'a', 50);
-  addSpecimens(db2, 'b', 20);
+  for (const db of [db1, db2]) {
+    addSpecimens(db, 'a', 50, { hashKey: 'a' });
+    addSpecimens(db, 'b', 20, { hashKey: 'b' });
+  }
   const r1 = assignSplits(db1, 7);
   assert.deepEqual(assignSplits(db2, 7).perClass, r1.perClass);
   assert.deepEqual(r1.perClass, { a: { train: 40, val: 5, test: 5 }, b: { train: 16, val: 2, test: 2 } });

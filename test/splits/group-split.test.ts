@@ -2,13 +2,10 @@
 // finds groups that do (made before groups existed), and the fix moves them as one undoable operation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import path from 'node:path';
 import {
   assignSplits,
-  ensureClass,
   fixSplitLeaks,
-  insertSpecimen,
   openDatabase,
   photoGroups,
   splitAudit,
@@ -17,25 +14,12 @@ import {
   type Db,
 } from '../../src/main/catalogue';
 import { tempDir } from '../helpers/fs';
+import { addSpecimens } from '../helpers/specimens';
 import { runCliInProcess } from '../helpers/cli';
 
-let serial = 0;
+/** One labeled specimen (no photo file), of the rock named by `sampleCode` if given. */
 function addSpecimen(db: Db, className: string, sampleCode: string | null): number {
-  const sha = crypto.createHash('sha256').update(`group-split ${serial++}`).digest('hex');
-  const id = insertSpecimen(db, {
-    sha256: sha,
-    path: `/photos/${sha.slice(0, 8)}.jpg`,
-    originalName: `${sha.slice(0, 8)}.jpg`,
-    byteSize: 1000,
-    format: 'jpeg',
-    width: 64,
-    height: 48,
-    exifDate: null,
-    importedAt: new Date().toISOString(),
-    labelClassId: ensureClass(db, className),
-  });
-  if (sampleCode !== null) updateSpecimenMetadata(db, id, { sampleCode });
-  return id;
+  return addSpecimens(db, className, 1, { sampleCode })[0]!;
 }
 
 function splitOf(db: Db, id: number): string | null {
