@@ -93,6 +93,11 @@ export interface FlagBinding {
   none?: string;
 }
 
+/** The parseArgs options of a command whose flags are all bound to its params schema. */
+export function flagOptions(flags: Record<string, FlagBinding>): OptionSpec {
+  return Object.fromEntries(Object.values(flags).map((b) => [b.flag, { type: b.kind === 'boolean' ? 'boolean' : 'string' }]));
+}
+
 /**
  * Reads the flags bound to a schema's fields into the schema's input (only the flags given: the schema's
  * defaults fill the rest), parses it with the schema, and reports its issues in the CLI's own words, naming

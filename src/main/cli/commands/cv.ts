@@ -1,7 +1,7 @@
 import { CvParamsSchema, type CvParams } from '../../../shared/schemas';
 import { BACKBONES, VARIANTS } from '../../../shared/training-options';
 import { runCv, type CvResultInfo } from '../../services/cv';
-import { boolOpt, DB_OPTION, JSON_OPTION, parseFlags, UsageError, writeJson, type CliIo, type Command, type FlagBinding } from '../command';
+import { boolOpt, DB_OPTION, flagOptions, JSON_OPTION, parseFlags, UsageError, writeJson, type CliIo, type Command, type FlagBinding } from '../command';
 import { withCatalogue } from '../catalogue-arg';
 import { formatInterval, formatTable } from '../table';
 import { TRAIN_FLAGS, trainProgressPrinter } from './train';
@@ -22,7 +22,7 @@ export const cvCommand: Command = {
   options: {
     ...DB_OPTION,
     ...JSON_OPTION,
-    ...Object.fromEntries(Object.values(FLAGS).map((b) => [b.flag, { type: b.kind === 'boolean' ? 'boolean' : 'string' }])),
+    ...flagOptions(FLAGS),
   },
   async run(args, io) {
     if (args.values.out === undefined) throw new UsageError('--out DIR is required');

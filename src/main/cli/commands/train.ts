@@ -1,7 +1,7 @@
 import { TrainParamsSchema, type TrainParams } from '../../../shared/schemas';
 import { BACKBONES, CBAM_GATES, DEVICES, VARIANTS, WEIGHTINGS } from '../../../shared/training-options';
 import { runTrain, type TrainProgressInfo, type TrainResultInfo } from '../../services/train';
-import { boolOpt, DB_OPTION, JSON_OPTION, parseFlags, UsageError, writeJson, type CliIo, type Command, type FlagBinding } from '../command';
+import { boolOpt, DB_OPTION, flagOptions, JSON_OPTION, parseFlags, UsageError, writeJson, type CliIo, type Command, type FlagBinding } from '../command';
 import { withCatalogue } from '../catalogue-arg';
 import { formatDuration } from '../progress';
 import { formatTable } from '../table';
@@ -34,7 +34,7 @@ export const trainCommand: Command = {
   options: {
     ...DB_OPTION,
     ...JSON_OPTION,
-    ...Object.fromEntries(Object.values(TRAIN_FLAGS).map((b) => [b.flag, { type: b.kind === 'boolean' ? 'boolean' : 'string' }])),
+    ...flagOptions(TRAIN_FLAGS),
   },
   async run(args, io) {
     if (args.values.out === undefined) throw new UsageError('--out DIR is required');
