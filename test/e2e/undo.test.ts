@@ -58,6 +58,13 @@ flows('undo and redo of label operations', () => {
     assert.match(question, /^Undo “labels from class folders of .+”\? 804 specimens will lose their label\.$/);
     assert.equal(await confirm.getByRole('button', { name: 'Cancel' }).evaluate((b) => b === b.ownerDocument.activeElement), true, 'Cancel has the focus');
     await screenshot(page, 'undo-02-bulk-confirmation');
+    // At 200% zoom of 1280×720 (640×360 CSS px) the question and both answers stay on the screen.
+    const viewport = page.viewportSize()!;
+    await page.setViewportSize({ width: 640, height: 360 });
+    const confirmBox = (await confirm.getByRole('button', { name: 'Undo 804 specimens' }).boundingBox())!;
+    assert.ok(confirmBox.x >= 0 && confirmBox.x + confirmBox.width <= 640 && confirmBox.y + confirmBox.height <= 360, JSON.stringify(confirmBox));
+    await screenshot(page, 'undo-02b-bulk-confirmation-200pct');
+    await page.setViewportSize(viewport);
     await page.keyboard.press('Escape');
     await notice('Not undone: nothing changed').waitFor();
     assert.equal(readDb(labeled), 804);
