@@ -4,14 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import {
   applyLabelChanges,
   createLabelOp,
   describeLabelOpChange,
   ensureClass,
   getSpecimen,
-  insertSpecimen,
   listClasses,
   mergeClasses,
   openDatabase,
@@ -23,29 +21,13 @@ import {
   type Db,
 } from '../../src/main/catalogue';
 import { tempDir } from '../helpers/fs';
+import { addSpecimens } from '../helpers/specimens';
 
 function freshDb(): Db {
   return openDatabase(path.join(tempDir(), 'catalogue.sqlite'));
 }
 
-let serial = 0;
-function addUnlabeled(db: Db, n: number): number[] {
-  return Array.from({ length: n }, () => {
-    const sha = crypto.createHash('sha256').update(`undo specimen ${serial++}`).digest('hex');
-    return insertSpecimen(db, {
-      sha256: sha,
-      path: `/photos/${sha.slice(0, 8)}.jpg`,
-      originalName: `${sha.slice(0, 8)}.jpg`,
-      byteSize: 1000,
-      format: 'jpeg',
-      width: 64,
-      height: 48,
-      exifDate: null,
-      importedAt: new Date().toISOString(),
-      labelClassId: null,
-    });
-  });
-}
+const addUnlabeled = (db: Db, n: number) => addSpecimens(db, null, n);
 
 /** Folder labels as the import records them (jobs/import.ts): one 'folder' operation over every specimen. */
 function importFolderLabels(db: Db, ids: number[], classId: number): number {

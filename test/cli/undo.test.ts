@@ -4,10 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import crypto from 'node:crypto';
-import { applyLabelChanges, createLabelOp, ensureClass, insertSpecimen, openDatabase, setLabelInOp } from '../../src/main/catalogue';
+import { applyLabelChanges, createLabelOp, ensureClass, openDatabase, setLabelInOp } from '../../src/main/catalogue';
 import { runCliInProcess, runOrelab } from '../helpers/cli';
 import { tempDir } from '../helpers/fs';
+import { addSpecimens } from '../helpers/specimens';
 
 /** A catalogue of 60 specimens labeled quartz by an import's folder labels, then one relabeled pyrite. */
 function importedCatalogue(): { file: string; importOp: number; relabelOp: number } {
@@ -15,21 +15,7 @@ function importedCatalogue(): { file: string; importOp: number; relabelOp: numbe
   const db = openDatabase(file);
   const quartz = ensureClass(db, 'quartz');
   const pyrite = ensureClass(db, 'pyrite');
-  const ids = Array.from({ length: 60 }, (_, i) => {
-    const sha = crypto.createHash('sha256').update(`cli undo ${i}`).digest('hex');
-    return insertSpecimen(db, {
-      sha256: sha,
-      path: `/photos/quartz/${i}.jpg`,
-      originalName: `${i}.jpg`,
-      byteSize: 1,
-      format: 'jpeg',
-      width: 1,
-      height: 1,
-      exifDate: null,
-      importedAt: '2026-01-01T00:00:00.000Z',
-      labelClassId: null,
-    });
-  });
+  const ids = addSpecimens(db, null, 60);
   // As jobs/import.ts records folder labels: one 'folder' operation.
   const importOp = createLabelOp(db, 'folder', 'import', 'labels from class folders of /photos', { folder: '/photos' });
   for (const id of ids) setLabelInOp(db, importOp, id, null, quartz);
