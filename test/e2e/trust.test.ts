@@ -1,6 +1,7 @@
 // Knowing how good a model is (issue 11), in Chromium against the harness: the Rebalancing page's leakage audit
-// (a photo group across splits shown, fixed into one split, the fix undone), and a tiny cross-validation started
-// from the Training page whose pooled figures Reports shows with their 95% intervals. Each flow starts from its own
+// (a photo group across splits shown, fixed into one split, the fix undone), a tiny cross-validation started
+// from the Training page whose pooled figures Reports shows with their 95% intervals, and one stopped mid-way
+// that resumes. Each flow starts from its own
 // split minerals7 catalogue (catalogues.ts); the leak is made by the catalogue's own metadata update
 // (leakAcrossSplits), not by clicking. Screenshots go to e2e-screenshots/.
 import assert from 'node:assert/strict';
@@ -78,6 +79,39 @@ flows('Trust: leak-free splits, cross-validation, intervals', () => {
     await page.setViewportSize({ width: 1400, height: 1300 });
     await screenshot(page, '33-reports-cv-intervals');
     await page.setViewportSize({ width: 1400, height: 880 });
+  });
+
+  flow('training: a cross-validation stopped mid-way resumes where it stopped', { split: true }, async ({ page, readDb }) => {
+    await page.getByRole('link', { name: 'Training' }).click();
+    await page.getByRole('radio', { name: 'Cross-validate (K folds)' }).check();
+    await page.locator('#cv-folds').fill('2');
+    await page.locator('#cv-name').fill('trust-cv-resume');
+    await page.getByText('Quick trial run and recipe').click();
+    await page.locator('#train-size').selectOption('32');
+    await page.locator('#train-limit').fill('4');
+    await page.locator('#train-batch').fill('4');
+    await page.locator('#train-device').selectOption('cpu');
+    // More epochs than the first flow's, so that there is a middle to stop in.
+    await page.locator('#train-epochs').fill('4');
+    await page.getByRole('button', { name: 'Start cross-validation' }).click();
+    // Stop once a fold has an epoch in (its trainer on a later one).
+    await page.locator('.cv-run .train-status .phase', { hasText: /Epoch [2-4] of 4/ }).waitFor({ timeout: 600_000 });
+    await page.getByRole('button', { name: 'Stop (resumable)' }).click();
+    await page.locator('#train-live-title', { hasText: 'Stopped cross-validation' }).waitFor({ timeout: 300_000 });
+    assert.equal(readDb((db) => (db.prepare("SELECT status FROM cv_runs WHERE name = 'trust-cv-resume'").get() as { status: string }).status), 'cancelled');
+    await page.locator('.cv-run').scrollIntoViewIfNeeded();
+    await screenshot(page, '37-training-cv-stopped');
+
+    // The fold's own run is listed as a fold, not offered as a plain run to resume (its photos are the fold's).
+    assert.equal(await page.locator('.runs-table').getByRole('button', { name: 'Resume' }).count(), 0);
+    await page.getByRole('button', { name: 'Resume the cross-validation' }).click();
+    await page.locator('#train-live-title', { hasText: 'Finished cross-validation' }).waitFor({ timeout: 900_000 });
+    // Resumed, not restarted: one run in the catalogue, and one training run per fold (the stopped fold's went on).
+    const runs = readDb((db) => db.prepare("SELECT status FROM cv_runs WHERE name = 'trust-cv-resume'").all());
+    assert.deepEqual(runs, [{ status: 'completed' }]);
+    const trainings = readDb((db) => db.prepare('SELECT status FROM training_runs ORDER BY id').all());
+    assert.deepEqual(trainings, [{ status: 'completed' }, { status: 'completed' }]);
+    assert.equal(await page.locator('.cv-folds-table tbody tr').count(), 2);
   });
 
   flow('rebalancing: the audit lists a photo group across splits, the fix keeps it in one split, Undo puts it back', { split: true }, async ({ page, catalogue, readDb }) => {

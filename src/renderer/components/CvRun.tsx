@@ -65,7 +65,7 @@ export function CvLiveRun({ job, onResume, canResume, onReport }: { job: CvJob; 
           <p className="warning">Stopped in fold {fold} of {folds}. Resume continues at the fold and epoch it reached.</p>
           {canResume ? (
             <button type="button" onClick={onResume}>
-              Resume
+              Resume the cross-validation
             </button>
           ) : null}
         </div>
