@@ -183,7 +183,7 @@ test('classify --tta marks its CSV, and neither kind of run resumes the other ki
   }
 });
 
-test('classify --tta with a catalogue runs every photo again (not resumed from plain predictions) and replaces them', async () => {
+test('classify resumes from the catalogue only predictions of its own kind: --tta runs every plain-predicted photo again and replaces them, and the other way round', async () => {
   const dir = tempDir();
   const { file, photos } = await smallCatalogue(dir);
   const classifier = await OnnxClassifier.open(makeTinyClassifier(dir, CLASSES, { seed: 9 }), { workers: 1 });
@@ -198,6 +198,11 @@ test('classify --tta with a catalogue runs every photo again (not resumed from p
     const replaced = probabilities();
     assert.equal(replaced.length, 12);
     replaced.forEach((p, i) => assert.ok(Math.abs(p[0]! - plain[i]![0]!) > 1e-7, `photo ${i}: the stored prediction is the augmented one`));
+    assert.equal((await classifyFolder({ folder: photos, classifier, db, tta: true })).resumed, 12, 'a --tta re-run resumes from the augmented predictions');
+    // A plain run after it does not take the augmented probabilities for plain ones: it runs every photo again.
+    const again = await classifyFolder({ folder: photos, classifier, db });
+    assert.deepEqual([again.classified, again.resumed], [12, 0]);
+    probabilities().forEach((p, i) => assert.ok(Math.abs(p[0]! - plain[i]![0]!) < 1e-6, `photo ${i}: the plain prediction is back`));
   } finally {
     db.close();
     await classifier.close();

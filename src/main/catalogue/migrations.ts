@@ -201,6 +201,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'whether a stored prediction averaged the test-time augmentation views',
+    sql: `
+      -- 1: the mean over the photo's 8 flips and quarter turns (--tta); 0: the photo as it is. A run resumes only
+      -- from predictions of its own kind, and a plain prediction never stands in for an augmented one.
+      ALTER TABLE predictions ADD COLUMN tta INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

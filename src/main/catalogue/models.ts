@@ -67,16 +67,18 @@ export interface PredictionInput {
   probabilities: readonly number[];
   /** Cross-entropy of the true label, when the specimen has one the model knows. */
   loss: number | null;
+  /** Made with test-time augmentation (the mean over the photo's 8 flips and quarter turns). */
+  tta: boolean;
 }
 
 /** Stores (or replaces) a model's predictions for specimens. Call inside a transaction for many. */
 export function putPrediction(db: Db, modelId: string, p: PredictionInput): void {
   stmt(
     db,
-    `INSERT INTO predictions (model_id, specimen_id, predicted_class, confidence, probabilities, loss, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO predictions (model_id, specimen_id, predicted_class, confidence, probabilities, loss, created_at, tta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(model_id, specimen_id) DO UPDATE SET predicted_class = excluded.predicted_class, confidence = excluded.confidence,
-       probabilities = excluded.probabilities, loss = excluded.loss, created_at = excluded.created_at`,
-  ).run(modelId, p.specimenId, p.predictedClass, p.confidence, JSON.stringify(p.probabilities.map((x) => Math.round(x * 1e6) / 1e6)), p.loss, nowIso());
+       probabilities = excluded.probabilities, loss = excluded.loss, created_at = excluded.created_at, tta = excluded.tta`,
+  ).run(modelId, p.specimenId, p.predictedClass, p.confidence, JSON.stringify(p.probabilities.map((x) => Math.round(x * 1e6) / 1e6)), p.loss, nowIso(), p.tta ? 1 : 0);
 }
 
 /** The model a request names (its id or a unique prefix), or a not-found error that lists the ones there are. */

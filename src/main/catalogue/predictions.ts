@@ -3,9 +3,9 @@
 import type { Split } from '../../shared/domain';
 import { stmt, type Db } from './open';
 
-/** Every prediction a model has recorded, by the photo's sha256 (probabilities in the model's class order). */
-export function predictedProbabilitiesBySha(db: Db, modelId: string): Map<string, number[]> {
-  const rows = stmt(db, 'SELECT s.sha256, p.probabilities FROM predictions p JOIN specimens s ON s.id = p.specimen_id WHERE p.model_id = ?').all(modelId) as {
+/** Every prediction of one kind (with or without TTA) a model has recorded, by the photo's sha256 (probabilities in the model's class order). */
+export function predictedProbabilitiesBySha(db: Db, modelId: string, tta: boolean): Map<string, number[]> {
+  const rows = stmt(db, 'SELECT s.sha256, p.probabilities FROM predictions p JOIN specimens s ON s.id = p.specimen_id WHERE p.model_id = ? AND p.tta = ?').all(modelId, tta ? 1 : 0) as {
     sha256: string;
     probabilities: string;
   }[];

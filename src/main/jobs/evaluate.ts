@@ -124,6 +124,7 @@ export async function evaluateCatalogueSplit(db: Db, cataloguePath: string, clas
         confidence: probabilities[best]!,
         probabilities,
         loss: -Math.log(Math.max(probabilities[classIndex]!, 1e-12)),
+        tta: options.tta ?? false,
       });
     }
   });

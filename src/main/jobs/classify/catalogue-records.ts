@@ -19,7 +19,7 @@ export interface PredictionToRecord {
  * (thumbnail and all, as `orelab import` would). The loss is recorded when the specimen's catalogue label
  * (else the folder's) is one of the model's classes, so the Relabel page can rank by it.
  */
-export async function recordPredictions(db: Db, modelId: string, classes: readonly string[], batch: readonly PredictionToRecord[]): Promise<InputError[]> {
+export async function recordPredictions(db: Db, modelId: string, classes: readonly string[], tta: boolean, batch: readonly PredictionToRecord[]): Promise<InputError[]> {
   const errors: InputError[] = [];
   const decoded = await Promise.all(
     batch.map(async (r) => {
@@ -49,6 +49,7 @@ export async function recordPredictions(db: Db, modelId: string, classes: readon
         confidence: r.probabilities[best]!,
         probabilities: r.probabilities,
         loss: truth >= 0 ? -Math.log(Math.max(r.probabilities[truth]!, 1e-12)) : null,
+        tta,
       });
     });
   })();

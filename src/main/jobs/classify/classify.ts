@@ -59,9 +59,9 @@ export interface ClassifyOptions {
   decodeConcurrency?: number;
   /**
    * Test-time augmentation: each photo's probabilities are the mean over its 8 flips and quarter turns. The
-   * CSV says so (a `tta` column), so that a run never resumes the other kind's CSV; and since the catalogue
-   * keeps one prediction per model and photo without saying which kind, a TTA run does not resume from the
-   * catalogue: it runs every photo and its predictions replace the stored ones.
+   * CSV says so (a `tta` column), so that a run never resumes the other kind's CSV; the catalogue records the
+   * kind of each prediction, and a run resumes only from its own kind (the other kind's are run again, and
+   * replaced: the catalogue keeps one prediction per model and photo).
    */
   tta?: boolean;
   signal?: AbortSignal;
@@ -153,8 +153,8 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
   // First, so that a --csv file Orelab did not write is refused before anything else happens.
   if (files) openPredictionsCsv(files, classes, classifier.modelId, tta, csvRows, known);
   if (options.db) registerModel(options.db, classifier.catalogueRecord());
-  if (options.db && !tta) {
-    for (const [sha256, probabilities] of predictedProbabilitiesBySha(options.db, classifier.modelId)) {
+  if (options.db) {
+    for (const [sha256, probabilities] of predictedProbabilitiesBySha(options.db, classifier.modelId, tta)) {
       if (!known.has(sha256)) known.set(sha256, { probabilities, earlier: true });
     }
   }
@@ -244,7 +244,7 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
     // a duplicate of another photo, or a photo only the catalogue knew.
     const newRows = records.filter((r) => !r.item.resumed?.inCsv);
     if (csvOut && newRows.length) await new Promise<void>((resolve, reject) => csvOut.write(newRows.map((r) => csvLine(predictionRow(classes, r, tta))).join(''), (e) => (e ? reject(e) : resolve())));
-    if (options.db && fresh.length) errors.push(...(await recordPredictions(options.db, classifier.modelId, classes, fresh.map((r) => ({ ...r, bytes: r.item.bytes })))));
+    if (options.db && fresh.length) errors.push(...(await recordPredictions(options.db, classifier.modelId, classes, tta, fresh.map((r) => ({ ...r, bytes: r.item.bytes })))));
     for (const r of records) await place(r.item, r.folder, r.outside, r.predictedClass);
     const earlier = records.filter((r) => r.item.resumed?.earlier).length;
     classified += records.length - earlier;
