@@ -4,10 +4,11 @@
 // buttons go further, to the newest operation of the whole catalogue, and always ask first for one not made
 // here; a bulk one (an import's folder labels, a merge, over 50 specimens) is confirmed whichever way it
 // comes, with the count it changes (labels.preview says it before anything changes).
-import { createElement, useCallback, useRef, useState, type ReactNode } from 'react';
+import { createElement, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { LabelOpAction, LabelOpEffect } from '../../shared/schemas';
 import { useApp } from '../app/state';
 import { call, errorMessage } from '../api';
+import { plural } from '../lib/format';
 import { useRequest } from './useRequest';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 
@@ -47,8 +48,18 @@ export function useLabelUndo(): LabelUndo {
 
   const lastMade = made.at(-1);
   const lastUndone = undone.at(-1);
-  const undoPreview = useRequest('labels.preview', { action: 'undo', opId: lastMade }, [lastMade, version]).data?.effect ?? null;
-  const redoPreview = useRequest('labels.preview', { action: 'redo', opId: lastUndone }, [lastUndone, version]).data?.effect ?? null;
+  const undoRequest = useRequest('labels.preview', { action: 'undo', opId: lastMade }, [lastMade, version]);
+  const redoRequest = useRequest('labels.preview', { action: 'redo', opId: lastUndone }, [lastUndone, version]);
+  // This page's operation was undone or redone elsewhere meanwhile (another page, the CLI): forget it, so the
+  // buttons offer what is left.
+  useEffect(() => {
+    if (undoRequest.error && lastMade !== undefined) setMade((ops) => ops.filter((id) => id !== lastMade));
+  }, [undoRequest.error, lastMade]);
+  useEffect(() => {
+    if (redoRequest.error && lastUndone !== undefined) setUndone((ops) => ops.filter((id) => id !== lastUndone));
+  }, [redoRequest.error, lastUndone]);
+  const undoPreview = undoRequest.error ? null : (undoRequest.data?.effect ?? null);
+  const redoPreview = redoRequest.error ? null : (redoRequest.data?.effect ?? null);
 
   const record = useCallback((opId: number) => {
     if (opId === 0) return; // nothing changed, nothing recorded
@@ -116,7 +127,7 @@ export function useLabelUndo(): LabelUndo {
   const dialog = createElement(ConfirmDialog, {
     open: question !== null,
     title: `${verb} ${effect?.bulk === false ? 'a change not made on this page' : 'a bulk change'}?`,
-    confirmLabel: effect ? `${verb} ${effect.specimens} ${effect.specimens === 1 ? 'specimen' : 'specimens'}` : verb,
+    confirmLabel: effect ? `${verb} ${plural(effect.specimens, 'specimen')}` : verb,
     onAnswer: (confirmed: boolean) => question?.answer(confirmed),
     question: effect ? `${verb} “${effect.description}”? ${effect.consequence}` : '',
   });
