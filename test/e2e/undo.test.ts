@@ -126,4 +126,38 @@ flows('undo and redo of label operations', () => {
     assert.equal(readDb(labeled), 804);
     assert.equal(readDb(importUndone), null);
   });
+
+  flow('relabel: a, z, z undoes the decision once and nothing older; shift+z redoes it', { predictions: true }, async ({ page, readDb, text }) => {
+    const notice = (t: string | RegExp) => page.locator('.notice', { hasText: t });
+    await page.getByRole('link', { name: 'Relabel' }).click();
+    await page.locator('.queue-count', { hasText: /\d+ specimens? to review/ }).waitFor();
+    const before = await text('.queue-count');
+    const first = page.locator('.relabel-item').first();
+    const predicted = (await first.locator('.predicted-text').textContent())!;
+    const opsBefore = readDb((db) => db.prepare('SELECT id, undone_by FROM label_ops ORDER BY id').all());
+    await first.click();
+
+    await page.keyboard.press('a');
+    await notice(`Accept the prediction ${predicted}`).waitFor();
+    await page.keyboard.press('z');
+    await notice(`Undid “accept the prediction ${predicted}`).waitFor();
+    await page.locator('.queue-count', { hasText: before }).waitFor();
+    await page.keyboard.press('z');
+    await notice(/^Nothing from this page to undo/).waitFor();
+    // Every operation from before this visit stands as it was (the import's labels among them).
+    const standing = readDb((db) => db.prepare(`SELECT id, undone_by FROM label_ops WHERE id <= ? ORDER BY id`).all((opsBefore.at(-1) as { id: number } | undefined)?.id ?? 0));
+    assert.deepEqual(standing, opsBefore);
+
+    await page.keyboard.press('Shift+Z');
+    await notice(`Redid “accept the prediction ${predicted}`).waitFor();
+    await page.locator('.queue-count', { hasText: before }).waitFor({ state: 'detached' });
+    assert.deepEqual(
+      readDb((db) => db.prepare("SELECT kind, undone_by IS NOT NULL AS undone FROM label_ops WHERE kind IN ('review-accept', 'undo', 'redo') ORDER BY id").all()),
+      [
+        { kind: 'review-accept', undone: 0 },
+        { kind: 'undo', undone: 1 },
+        { kind: 'redo', undone: 0 },
+      ],
+    );
+  });
 });
