@@ -3,10 +3,9 @@
 // out-of-fold accuracy and macro F1 with their 95% intervals, and the per-fold table. Stop is resumable: the same
 // settings in the same folder continue at the fold and epoch it reached.
 import type { JobInfo, JobResult } from '../../shared/ipc';
-import { call } from '../api';
 import { formatPercent, plural } from '../lib/format';
 import { WithInterval } from './Interval';
-import { Curves, TrainStatus } from './TrainingCurves';
+import { Curves, LiveRunTitle, TrainStatus } from './TrainingCurves';
 
 export type CvJob = Extract<JobInfo, { kind: 'cv' }>;
 type CvSummary = NonNullable<JobResult<'cv'>['summary']>;
@@ -39,14 +38,7 @@ export function CvLiveRun({ job, onResume, canResume, onReport }: { job: CvJob; 
         : 0;
   return (
     <div className="live-run cv-run" aria-live="polite">
-      <div className="card-title-row">
-        <h2 id="train-live-title">{cvTitle(job)}</h2>
-        {job.status === 'running' ? (
-          <button type="button" onClick={() => void call('jobs.cancel', { jobId: job.id })}>
-            Stop (resumable)
-          </button>
-        ) : null}
-      </div>
+      <LiveRunTitle title={cvTitle(job)} runningJobId={job.status === 'running' ? job.id : null} />
       {job.status === 'running' ? (
         <>
           <p className="cv-fold">

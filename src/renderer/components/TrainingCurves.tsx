@@ -4,6 +4,7 @@
 import { useMemo } from 'react';
 import type { EpochMetrics, JobProgress } from '../../shared/ipc';
 import { keptCheckpoint } from '../../shared/training';
+import { call } from '../api';
 import { LineChart, type Series } from './LineChart';
 import { formatPercent, formatSeconds } from '../lib/format';
 
@@ -14,6 +15,20 @@ export function trainPhaseText(p: JobProgress<'train'> | null): string {
   if (p.phase === 'exporting') return 'Exporting the kept model';
   const what = p.phase === 'validating' ? 'validating' : `step ${p.step} of ${p.stepsPerEpoch}`;
   return `Epoch ${Math.min(p.epoch + 1, p.epochs)} of ${p.epochs}, ${what}`;
+}
+
+/** The live panel's heading, with Stop while the job runs: it checkpoints, and starting it again resumes. */
+export function LiveRunTitle({ title, runningJobId }: { title: string; runningJobId: string | null }) {
+  return (
+    <div className="card-title-row">
+      <h2 id="train-live-title">{title}</h2>
+      {runningJobId !== null ? (
+        <button type="button" onClick={() => void call('jobs.cancel', { jobId: runningJobId })}>
+          Stop (resumable)
+        </button>
+      ) : null}
+    </div>
+  );
 }
 
 /** The progress bar and status line of a running training: phase, running loss, speed, ETA. */

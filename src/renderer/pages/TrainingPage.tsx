@@ -11,7 +11,7 @@ import { useApp } from '../app/state';
 import { call, errorMessage } from '../api';
 import { useRequest } from '../hooks/useRequest';
 import { PathField } from '../components/PathField';
-import { Curves, TrainStatus } from '../components/TrainingCurves';
+import { Curves, LiveRunTitle, TrainStatus } from '../components/TrainingCurves';
 import { CvLiveRun, type CvJob } from '../components/CvRun';
 import { formatPercent, formatTime } from '../lib/format';
 
@@ -418,14 +418,10 @@ function LiveRun({ job, onReport }: { job: TrainJob; onReport(): void }) {
   const total = p?.epochs ?? job.params.epochs;
   return (
     <div className="live-run" aria-live="polite">
-      <div className="card-title-row">
-        <h2 id="train-live-title">{job.status === 'running' ? 'Training' : job.status === 'completed' ? 'Finished run' : job.status === 'cancelled' ? 'Stopped run' : 'Failed run'}</h2>
-        {job.status === 'running' ? (
-          <button type="button" onClick={() => void call('jobs.cancel', { jobId: job.id })}>
-            Stop (resumable)
-          </button>
-        ) : null}
-      </div>
+      <LiveRunTitle
+        title={job.status === 'running' ? 'Training' : job.status === 'completed' ? 'Finished run' : job.status === 'cancelled' ? 'Stopped run' : 'Failed run'}
+        runningJobId={job.status === 'running' ? job.id : null}
+      />
       {job.status === 'running' ? <TrainStatus progress={p} epochs={total} label="Training progress" /> : null}
       {job.status === 'failed' ? <p className="error-text">Training failed: {job.error}</p> : null}
       {job.status === 'cancelled' ? (
