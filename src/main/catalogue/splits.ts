@@ -150,14 +150,6 @@ export function fixSplitLeaks(db: Db): SplitFix {
 /** The label-history kind of a split fix; undo reads its payload's moves. */
 export const SPLIT_FIX_KIND = 'split-fix';
 
-/** Undoes a split fix's moves; a specimen moved again since stays where it is and is counted as skipped. */
-export function revertSplitMoves(db: Db, payload: string): { reverted: number; skipped: number } {
-  const { moves } = JSON.parse(payload) as { moves: SplitFix['moved'] };
-  const revert = stmt(db, 'UPDATE specimens SET split = ? WHERE id = ? AND split = ?');
-  let reverted = 0;
-  for (const m of moves) reverted += revert.run(m.from, m.id, m.to).changes;
-  return { reverted, skipped: moves.length - reverted };
-}
 
 
 /** The seed of the last split made (training splits newly labeled specimens with it), or null before any. */

@@ -88,4 +88,3 @@ export type SpecimenDetail = z.output<typeof SpecimenDetailSchema>;
 export const LabelOpSchema = z.object({ id: Id, description: z.string(), at: z.string(), source: z.enum(LABEL_SOURCES) });
 export type LabelOp = z.output<typeof LabelOpSchema>;
 
-export const UndoResultSchema = z.object({ undoneOpId: Id, description: z.string(), reverted: Count, skipped: Count });
