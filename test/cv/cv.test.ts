@@ -9,21 +9,23 @@ import { activeLabeledSpecimens, insertSpecimen, openDatabase, outOfFoldPredicti
 import { importFolder } from '../../src/main/jobs/import';
 import { planFolds } from '../../src/main/jobs/cv/folds';
 import { loadTrainingDataset } from '../../src/main/jobs/train/dataset';
-import { tempDir } from '../helpers/fs';
-import { makeJpeg } from '../helpers/images';
+import { MINERALS7, tempDir } from '../helpers/fs';
 import { runCliInProcess, spawnOrelab } from '../helpers/cli';
 
-const CLASSES = ['calcite', 'pyrite', 'quartz'];
+const CLASSES = ['bornite', 'pyrite', 'quartz'];
 // ViT-Ti on 32×32 photos from a random initialisation, one epoch: a real run that takes seconds. (The kill
 // test needs a second epoch, to be killed inside a fold.)
 const QUICK = ['--weights', 'none', '--image-size', '32', '--batch', '2', '--device', 'cpu', '--lr', '1e-4'];
 
-/** 3 classes × 8 photos; in each class, photos 0–1 and 2–3 are two rocks (a sample code each); plus 2 unlabeled photos. */
+/**
+ * 3 classes × 8 real minerals7 photos (synthetic gradients would all be one rock to the backbone's embeddings,
+ * which cv uses to group); in each class, photos 0–1 and 2–3 are two rocks (a sample code each); plus 2 unlabeled.
+ */
 async function catalogue(dir: string): Promise<{ file: string; db: Db }> {
   const photos = path.join(dir, 'photos');
-  for (const [c, name] of CLASSES.entries()) {
+  for (const name of CLASSES) {
     fs.mkdirSync(path.join(photos, name), { recursive: true });
-    for (let i = 0; i < 8; i++) fs.writeFileSync(path.join(photos, name, `${i}.jpg`), await makeJpeg(40 * c + i));
+    fs.readdirSync(path.join(MINERALS7, name)).sort().slice(0, 8).forEach((f, i) => fs.copyFileSync(path.join(MINERALS7, name, f), path.join(photos, name, `${i}.jpg`)));
   }
   fs.mkdirSync(path.join(photos, 'unsorted'));
   const file = path.join(dir, 'c.sqlite');
@@ -119,6 +121,13 @@ test('--folds above the number of rocks of a class is refused, naming the class;
   const one = await runCliInProcess(['cv', '--db', file, '--out', path.join(dir, 'cv'), '--folds', '1', '--epochs', '1', ...QUICK]);
   assert.equal(one.status, 2);
   assert.match(one.stderr, /folds/);
+  // A class of one rock cannot be cross-validated at all: the message says what to do, not "use fewer folds".
+  const again = openDatabase(file);
+  quartz.forEach((r) => updateSpecimenMetadata(again, r.id, { sampleCode: 'q-all' }));
+  again.close();
+  const oneRock = await runCliInProcess(['cv', '--db', file, '--out', path.join(dir, 'cv'), '--folds', '2', '--epochs', '1', ...QUICK]);
+  assert.equal(oneRock.status, 1);
+  assert.match(oneRock.stderr, /at least 2 rocks of every class, and "quartz" has 1/);
 });
 
 test('a killed cv resumes at the fold it reached, and ends as an uninterrupted run does', async () => {

@@ -34,9 +34,13 @@ export function planFolds(specimens: readonly FoldSpecimen[], folds: number, see
   for (const s of specimens) groupsOfClass.set(s.class, (groupsOfClass.get(s.class) ?? new Set()).add(s.group));
   const [limiting, groups] = [...groupsOfClass].sort(([a, x], [b, y]) => x.size - y.size || a.localeCompare(b))[0] ?? ['', new Set()];
   if (groups.size < folds) {
+    const photos = specimens.filter((s) => s.class === limiting).length;
+    const rocks = `its ${photos} labeled photos are of ${groups.size} ${groups.size === 1 ? 'rock' : 'rocks'} (photo groups), and each fold must hold one out`;
     throw new UserError(
       'invalid-input',
-      `--folds ${folds} is more than "${limiting}" allows: its ${[...specimens].filter((s) => s.class === limiting).length} labeled photos are of ${groups.size} rocks (photo groups), and each fold must hold one out; use --folds ${Math.max(2, groups.size)} or fewer${groups.size < 2 ? `, or label more photos of "${limiting}"` : ''}`,
+      groups.size < 2
+        ? `cross-validation needs photos of at least 2 rocks of every class, and "${limiting}" has 1: ${rocks}; label photos of more "${limiting}" specimens`
+        : `--folds ${folds} is more than "${limiting}" allows: ${rocks}; use --folds ${groups.size} or fewer`,
     );
   }
   const foldOfGroup = placeGroups(specimens, new Array<number>(folds).fill(1), seed);
