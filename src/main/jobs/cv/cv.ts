@@ -121,6 +121,8 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
   const files = cvFiles(outDir, o.tta);
   progress(o, { phase: 'preparing', fold: 0, train: null, scored: 0, toScore: 0 });
   const rows = activeLabeledSpecimens(o.db);
+  // Specimens without a label (or under a merged class): counted, never predicted; read with the rows, once.
+  const unlabeled = countSpecimens(o.db) - rows.length;
   const { groupOf } = photoGroups(o.db);
   const specimens = rows.map((r) => ({ id: r.id, sha256: r.sha256, class: r.class, path: r.path, group: groupOf.get(r.id) ?? r.id }));
   const classes = [...new Set(rows.map((r) => r.class))].sort((a, b) => a.localeCompare(b));
@@ -166,7 +168,7 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
     finishCvRun(o.db, cvRunId, 'failed', null);
     throw err;
   }
-  const summary = summarize(o, classes, foldSummaries, allPredictions, errors, groupOf, config);
+  const summary = summarize(o, classes, foldSummaries, allPredictions, errors, groupOf, config, unlabeled);
   writeFileAtomicSync(files.summary, JSON.stringify(summary, null, 2) + '\n');
   finishCvRun(o.db, cvRunId, 'completed', { ...summary, folds: summary.folds.map(({ per_class: _, ...f }) => f) });
   return { status: 'completed', cvRunId, summary, summaryPath: files.summary, resumedFolds };
@@ -300,6 +302,7 @@ function summarize(
   errors: InputError[],
   groupOf: ReadonlyMap<number, number>,
   config: Record<string, unknown>,
+  unlabeled: number,
 ): CvSummary {
   // The macro F1 interval resamples whole photo groups: photos of one rock are not independent evidence.
   const pooled = reportOf(classes, predictions, predictions.map((p) => groupOf.get(p.specimenId) ?? p.specimenId));
@@ -314,7 +317,7 @@ function summarize(
     sd: { accuracy: accuracy.sd, macro_f1: macroF1.sd },
     tta: o.tta,
     predicted: predictions.length,
-    unlabeled: countSpecimens(o.db) - activeLabeledSpecimens(o.db).length,
+    unlabeled,
     errors,
     classes,
     groups: labeled.size,
