@@ -49,3 +49,23 @@ test('embeddings of a named model join specimens at or above the cosine; a cut h
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--embedding-model .*64 hex digits/);
 });
+
+test('the remembered embedding links follow every change to the vectors: a replaced, an added and a removed one', async () => {
+  const { db, id } = await importedCatalogue(PHOTOS);
+  const [quartz, pyrite, biotite] = PHOTOS.map(id) as [number, number, number];
+  const pair = (x: number, y: number) => [Math.min(x, y), Math.max(x, y)];
+  putEmbeddings(db, MODEL, [
+    { specimenId: quartz, vector: Float32Array.from([1, 0]) },
+    { specimenId: pyrite, vector: Float32Array.from([1, 0]) },
+  ]);
+  assert.deepEqual([...photoGroups(db, { embeddingModel: MODEL }).members.values()], [pair(quartz, pyrite)]);
+  // Replaced in place (same count, same specimens): the pair is no longer close.
+  putEmbeddings(db, MODEL, [{ specimenId: pyrite, vector: Float32Array.from([0, 1]) }]);
+  assert.equal(photoGroups(db, { embeddingModel: MODEL }).members.size, 0, 'a replaced vector is read again');
+  putEmbeddings(db, MODEL, [{ specimenId: biotite, vector: Float32Array.from([0, 1]) }]);
+  assert.deepEqual([...photoGroups(db, { embeddingModel: MODEL }).members.values()], [pair(pyrite, biotite)], 'an added vector links');
+  // A removed specimen takes its vector with it (ON DELETE CASCADE); its link must go too.
+  db.prepare('DELETE FROM specimens WHERE id = ?').run(biotite);
+  assert.equal(photoGroups(db, { embeddingModel: MODEL }).members.size, 0, 'a removed vector unlinks');
+  db.close();
+});

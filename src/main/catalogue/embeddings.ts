@@ -71,3 +71,14 @@ export function storedEmbeddingDim(db: Db, modelSha256: string): number | null {
   const row = stmt(db, 'SELECT dim FROM embeddings WHERE model_sha256 = ? LIMIT 1').get(modelSha256) as { dim: number } | undefined;
   return row?.dim ?? null;
 }
+
+/**
+ * A fingerprint of a model's stored vectors that changes whenever a row is added, replaced or removed (a replaced
+ * row gets a new rowid; a removed one changes the count and sums). What a result computed from them is keyed by.
+ */
+export function embeddingsVersion(db: Db, modelSha256: string): string {
+  const r = stmt(db, 'SELECT COUNT(*) AS n, TOTAL(specimen_id) AS ids, TOTAL(rowid) AS rows, MAX(rowid) AS last FROM embeddings WHERE model_sha256 = ?').get(
+    modelSha256,
+  ) as { n: number; ids: number; rows: number; last: number | null };
+  return `${r.n}:${r.ids}:${r.rows}:${r.last ?? 0}`;
+}

@@ -1,9 +1,10 @@
 // Photo groups: the specimens that are one rock. A group is a connected set of specimens joined by a shared
 // sample code, by near-duplicate photos (perceptual hashes within a Hamming threshold), or by backbone
 // embeddings close in cosine (for one model, where both specimens have one), except over a link the user cut.
-// Groups are computed on every read, never stored, so they follow the catalogue as it changes.
+// Groups are computed on every read, never stored, so they follow the catalogue as it changes (only the costly
+// embedding links are remembered, per connection, until the vectors change).
 import { stmt, type Db } from './open';
-import { getEmbeddings } from './embeddings';
+import { embeddingsVersion, getEmbeddings } from './embeddings';
 import { nowIso } from './time';
 import { UserError } from '../../shared/errors';
 import { nearPairs, packedDistance, packHashes } from '../images/hamming';
@@ -124,9 +125,27 @@ export function photoGroups(db: Db, options: PhotoGroupOptions = {}): PhotoGroup
   return { groupOf, members, links, unhashed: rows.filter((r) => r.phash === null || r.dhash === null).length };
 }
 
+/**
+ * The embedding links last computed per catalogue connection, model and threshold, with the vectors' version they
+ * came from. The all-pairs pass is the one costly part of grouping (27 s at 10,000 specimens, see
+ * embeddingLinks) and every report, split, audit and comparison groups the catalogue; the vectors change only
+ * when `embed` runs, so the links are computed again only then. Hashes and cuts are read fresh every time.
+ */
+const embeddingLinkMemo = new WeakMap<Db, Map<string, { version: string; links: GroupLink[] }>>();
+
 function embeddingLinksOf(db: Db, options: PhotoGroupOptions): GroupLink[] {
   const model = options.embeddingModel ?? groupEmbeddingModel(db);
-  return model ? embeddingLinks(db, model, options.minEmbeddingCosine ?? DEFAULT_MIN_EMBEDDING_COSINE) : [];
+  if (!model) return [];
+  const minCosine = options.minEmbeddingCosine ?? DEFAULT_MIN_EMBEDDING_COSINE;
+  const key = `${model} ${minCosine}`;
+  const version = embeddingsVersion(db, model);
+  const memo = embeddingLinkMemo.get(db) ?? new Map<string, { version: string; links: GroupLink[] }>();
+  embeddingLinkMemo.set(db, memo);
+  const hit = memo.get(key);
+  if (hit?.version === version) return hit.links;
+  const links = embeddingLinks(db, model, minCosine);
+  memo.set(key, { version, links });
+  return links;
 }
 
 /** Each specimen with a sample code linked to the first specimen with the same code (trimmed, any case). */
