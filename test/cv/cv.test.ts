@@ -8,6 +8,7 @@ import path from 'node:path';
 import { activeLabeledSpecimens, insertSpecimen, openDatabase, outOfFoldPredictions, findCvRun, photoGroups, updateSpecimenMetadata, type Db } from '../../src/main/catalogue';
 import { importFolder } from '../../src/main/jobs/import';
 import { planFolds } from '../../src/main/jobs/cv/folds';
+import { runSummaries } from '../../src/main/ipc/models';
 import { loadTrainingDataset } from '../../src/main/jobs/train/dataset';
 import { MINERALS7, tempDir } from '../helpers/fs';
 import { runCliInProcess, spawnOrelab } from '../helpers/cli';
@@ -90,6 +91,12 @@ test('orelab cv: one out-of-fold prediction per labeled specimen, from the fold 
     for (const p of predicted) assert.ok(!seen.has(p.specimenId), `specimen ${p.specimenId} was predicted by a model that trained on it`);
     assert.deepEqual(new Set(predicted.map((p) => p.specimenId)), new Set(dataset.splits.test.map((i) => i.specimenId)));
   }
+  // The runs list knows each fold's run as a fold of this cross-validation (the Training page resumes it through cv).
+  assert.deepEqual(
+    runSummaries(db).map((r) => r.cvFold).sort((a, b) => (a?.fold ?? 0) - (b?.fold ?? 0)),
+    [{ run: 'cv', fold: 1 }, { run: 'cv', fold: 2 }],
+  );
+
   // A rock's photos share a fold.
   for (const code of ['A', 'B']) {
     for (const name of CLASSES) {

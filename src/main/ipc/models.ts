@@ -5,7 +5,8 @@ import path from 'node:path';
 import { modelVariant } from '../../shared/model-metadata';
 import { TrainParamsSchema, type EpochMetrics, type ModelSummary, type RunSummary, type TrainParams } from '../../shared/ipc';
 import { runFiles } from '../jobs/train/train';
-import { epochMetrics, getRunOverview, modelMetadata, listModels, listRunOverviews, predictionCounts, type Db, type ModelRecord, type RunOverview, type TrainingRunRecord } from '../catalogue';
+import { cvFoldOfRunDir } from '../jobs/cv/cv';
+import { cvRuns, epochMetrics, getRunOverview, modelMetadata, listModels, listRunOverviews, predictionCounts, type Db, type ModelRecord, type RunOverview, type TrainingRunRecord } from '../catalogue';
 
 export { modelMetadata } from '../catalogue';
 
@@ -70,11 +71,23 @@ export function runSettings(run: TrainingRunRecord): { settings: TrainParams; pr
 
 /** A run in the contract's shape (one query for its epoch count and newest model). */
 export function runSummary(db: Db, run: TrainingRunRecord): RunSummary {
-  return summaryOf(getRunOverview(db, run.id) ?? { ...run, epochsDone: 0, modelId: null });
+  return summaryOf(getRunOverview(db, run.id) ?? { ...run, epochsDone: 0, modelId: null }, cvFoldFinder(db));
+}
+
+/** Finds the cross-validation fold a run's folder belongs to, over the catalogue's cv runs (read once). */
+function cvFoldFinder(db: Db): (outDir: string) => RunSummary['cvFold'] {
+  const runs = cvRuns(db);
+  return (outDir) => {
+    for (const cv of runs) {
+      const fold = cvFoldOfRunDir(cv.outDir, cv.folds, outDir);
+      if (fold !== null) return { run: cv.name, fold };
+    }
+    return null;
+  };
 }
 
 /** A run in the contract's shape, from the catalogue's overview (the run, its epoch count and newest model). */
-function summaryOf(run: RunOverview): RunSummary {
+function summaryOf(run: RunOverview, cvFoldOf: (outDir: string) => RunSummary['cvFold']): RunSummary {
   const status = run.status;
   const settings = runSettings(run);
   return {
@@ -95,11 +108,13 @@ function summaryOf(run: RunOverview): RunSummary {
     settingsProblem: settings.problem,
     resumable: settings.settings !== null && status !== 'completed' && fs.existsSync(runFiles(run.outDir).checkpoint),
     modelId: run.modelId,
+    cvFold: cvFoldOf(run.outDir),
   };
 }
 
 export function runSummaries(db: Db): RunSummary[] {
-  return listRunOverviews(db).map(summaryOf);
+  const cvFoldOf = cvFoldFinder(db);
+  return listRunOverviews(db).map((run) => summaryOf(run, cvFoldOf));
 }
 
 export function runEpochs(db: Db, runId: number): EpochMetrics[] {

@@ -376,8 +376,10 @@ export function TrainingPage() {
                             Curves
                           </button>
                           {r.resumable && !running ? (
-                            isCvFold(r) ? (
-                              <span className="muted small">a cross-validation fold: resume the cross-validation</span>
+                            r.cvFold ? (
+                              <span className="muted small">
+                                fold {r.cvFold.fold} of cross-validation “{r.cvFold.run}”: resume the cross-validation
+                              </span>
                             ) : (
                               <button type="button" onClick={() => resume(r)}>
                                 Resume
@@ -396,14 +398,6 @@ export function TrainingPage() {
       </section>
     </div>
   );
-}
-
-/**
- * A fold of a cross-validation trains in DIR/fold-K (jobs/cv's layout) on the fold's own photos, which its stored
- * settings do not say: resumed as a plain run the trainer would refuse it. The cross-validation resumes it.
- */
-function isCvFold(run: RunSummary): boolean {
-  return /[\\/]fold-\d+$/.test(run.outDir);
 }
 
 /** Reports lists the cross-validation runs (cv.list) beside the models. */

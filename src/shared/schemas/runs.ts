@@ -26,6 +26,11 @@ export const RunSummarySchema = z.object({
   /** Not finished, and its checkpoint is still in outDir: starting it again resumes. */
   resumable: z.boolean(),
   modelId: z.string().nullable(),
+  /**
+   * The cross-validation this run is a fold of (from the catalogue's cv runs), or null for a run of its own. A
+   * fold trains on its fold's photos, which its stored settings do not say: the cross-validation resumes it.
+   */
+  cvFold: z.object({ run: z.string(), fold: z.number().int().positive() }).nullable(),
 });
 export type RunSummary = z.output<typeof RunSummarySchema>;
 

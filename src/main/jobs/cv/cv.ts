@@ -9,6 +9,7 @@ import type { InputError } from '../../../shared/domain';
 import { UserError } from '../../../shared/errors';
 import { argmax, classificationReport, type ClassificationReport } from '../../../shared/metrics';
 import { writeFileAtomicSync } from '../../base/atomic-write';
+import { sha256FileSync } from '../../base/file-hash';
 import {
   activeLabeledSpecimens,
   countSpecimens,
@@ -108,12 +109,25 @@ interface OofFile {
   keptEpoch: number | null;
 }
 
+/** Where fold K (from 0) of the run in `outDir` trains: `fold-{K+1}`. */
+const foldDirName = (fold: number) => `fold-${fold + 1}`;
+
 export const cvFiles = (outDir: string, tta: boolean) => ({
   plan: path.join(outDir, 'cv-plan.json'),
   summary: path.join(outDir, tta ? 'cv-tta.json' : 'cv.json'),
-  foldDir: (fold: number) => path.join(outDir, `fold-${fold + 1}`),
-  oof: (fold: number) => path.join(outDir, `fold-${fold + 1}`, tta ? 'oof-tta.json' : 'oof.json'),
+  foldDir: (fold: number) => path.join(outDir, foldDirName(fold)),
+  oof: (fold: number) => path.join(outDir, foldDirName(fold), tta ? 'oof-tta.json' : 'oof.json'),
 });
+
+/**
+ * The fold (from 1, as its folder says) whose training run lives in `runOutDir`, if that is one of the fold
+ * folders of the cross-validation in `cvOutDir` with `folds` folds; else null.
+ */
+export function cvFoldOfRunDir(cvOutDir: string, folds: number, runOutDir: string): number | null {
+  const run = path.resolve(runOutDir);
+  for (let k = 0; k < folds; k++) if (path.join(path.resolve(cvOutDir), foldDirName(k)) === run) return k + 1;
+  return null;
+}
 
 /** Runs (or resumes) a cross-validation; resolves `cancelled` when the signal stopped it (a re-run goes on). */
 export async function crossValidate(o: CvOptions): Promise<CvResult> {
@@ -128,10 +142,14 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
   const classes = [...new Set(rows.map((r) => r.class))].sort((a, b) => a.localeCompare(b));
   if (classes.length < 2) throw new UserError('invalid-input', `cross-validation needs labeled photos of at least two classes; the catalogue has ${classes.length}`);
   const plan = planFolds(specimens, o.folds, o.foldSeed);
-  const config = { folds: o.folds, foldSeed: o.foldSeed, train: { ...o.train, weights: o.train.weights ? path.resolve(o.train.weights) : null } };
+  const weights = o.train.weights ? path.resolve(o.train.weights) : null;
+  const config = { folds: o.folds, foldSeed: o.foldSeed, train: { ...o.train, weights } };
+  // The plan names the weights by their bytes, not their path: the same run resumes from a moved install or
+  // clone, and a weights file replaced in place starts a new plan instead of mixing two backbones' folds.
+  const hashedConfig = { ...config, train: { ...config.train, weights: weights && sha256FileSync(weights) } };
   const planHash = crypto
     .createHash('sha256')
-    .update(JSON.stringify({ config, classes, folds: specimens.map((s) => `${s.sha256} ${s.class} ${plan.foldOf.get(s.id)}`) }))
+    .update(JSON.stringify({ config: hashedConfig, classes, folds: specimens.map((s) => `${s.sha256} ${s.class} ${plan.foldOf.get(s.id)}`) }))
     .digest('hex');
   const fresh = preparePlanFile(files, outDir, o.folds, planHash, o.restart);
   const cvRunId = startCvRun(o.db, { name: o.name, folds: o.folds, outDir, config: { ...config, tta: o.tta, planHash }, classes }, { fresh });

@@ -45,6 +45,7 @@ import { BatchSource, prefetched, warmCache, type Batch, type DataItem } from '.
 import { loadTrainingDataset } from './dataset';
 import { exportClassifier, type Variant } from './export';
 import { writeFileAtomicSync } from '../../base/atomic-write';
+import { sha256FileSync } from '../../base/file-hash';
 
 export const DEFAULT_WEIGHTS_FILE = 'vit_tiny_patch16_224_augreg_in1k.safetensors';
 
@@ -572,7 +573,7 @@ class TrainingRun {
       backbone: o.backbone,
       classes: p.classes,
       preprocessing: p.spec,
-      weightsSource: o.weights ? `${path.basename(o.weights)} (sha256 ${sha256File(o.weights).slice(0, 16)})` : 'random initialisation',
+      weightsSource: o.weights ? `${path.basename(o.weights)} (sha256 ${sha256FileSync(o.weights).slice(0, 16)})` : 'random initialisation',
       trainingRun: {
         run_id: this.runId,
         started_at: this.previousRun?.createdAt ?? new Date(Date.now() - (performance.now() - this.sessionStart)).toISOString(),
@@ -595,7 +596,7 @@ class TrainingRun {
       ],
       batchSize: EXPORT_BATCH,
     });
-    const modelId = sha256File(f.model).slice(0, 16);
+    const modelId = sha256FileSync(f.model).slice(0, 16);
     registerModel(o.db, {
       id: modelId,
       path: f.model,
@@ -683,10 +684,6 @@ function pickMetrics(r: ClassificationReport) {
 function largestDivisorAtMost(n: number, max: number): number {
   for (let k = Math.min(n, Math.max(1, max)); k > 1; k--) if (n % k === 0) return k;
   return 1;
-}
-
-function sha256File(file: string): string {
-  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
 /** Pretrained backbone weights, matched to the model (new head, CBAM left to its initialisation). */
