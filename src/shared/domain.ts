@@ -32,6 +32,9 @@ export interface Specimen {
   label: string | null;
   split: Split | null;
   flagged: boolean;
+  /** When the photo was excluded from training and evaluation; null while it is included. */
+  excludedAt: string | null;
+  excludedReason: string | null;
 }
 
 export interface LabelChange {
@@ -44,6 +47,8 @@ export interface LabelChange {
   source: LabelSource;
   /** The operation's description ("label 3 as quartz", "keep pyrite for … (review)"). */
   description: string;
+  /** An exclusion row (the label unchanged): the photo was excluded or included again; null for a label change. */
+  exclusion: 'excluded' | 'included' | null;
 }
 
 /** One failed input, named so a user can find it. */
@@ -91,6 +96,8 @@ export interface CatalogueStats {
   total: number;
   labeled: number;
   unlabeled: number;
+  /** Photos excluded from training and evaluation: in `total`, in none of the other counts. */
+  excluded: number;
   classCount: number;
   beta: number;
   /** n_max / n_min over classes with at least one specimen. */

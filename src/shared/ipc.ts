@@ -42,6 +42,8 @@ import {
   EvaluateParamsSchema,
   EvaluateProgressSchema,
   EvaluateResultSchema,
+  ExcludeParamsSchema,
+  ExclusionResultSchema,
   FsPath,
   GroupsListParamsSchema,
   GroupsListResultSchema,
@@ -51,6 +53,7 @@ import {
   ImportParamsSchema,
   ImportProgressSchema,
   ImportResultSchema,
+  IncludeParamsSchema,
   KeptCheckpointSchema,
   LabelParamsSchema,
   LabelResultSchema,
@@ -213,6 +216,12 @@ export const REQUESTS = {
   'labels.preview': channel(LabelOpPreviewParamsSchema, z.object({ effect: LabelOpEffectSchema.nullable() })),
   /** What `labels.undo` would revert now. */
   'labels.lastOp': channel(Empty, z.object({ op: LabelOpSchema.nullable() })),
+  /**
+   * Excludes photos from training, evaluation, splitting and cross-validation (they stay in the catalogue, label
+   * and split kept), or includes them again: one undoable label operation each; labels.undo reverts it.
+   */
+  'labels.exclude': channel(ExcludeParamsSchema, ExclusionResultSchema),
+  'labels.include': channel(IncludeParamsSchema, ExclusionResultSchema),
 
   /** Stratified split of labeled specimens that have none yet; existing assignments are kept. */
   'splits.assign': channel(SplitParamsSchema, SplitResultSchema),

@@ -54,7 +54,7 @@ function cls(name: string, train: number, val: number, test: number, unassigned 
 function stats(classes: ClassStats[], unlabeled = 0): CatalogueStats {
   const sum = (k: 'train' | 'val' | 'test' | 'unassigned') => classes.reduce((a, c) => a + c.splits[k], 0);
   const labeled = classes.reduce((a, c) => a + c.count, 0);
-  return { total: labeled + unlabeled, labeled, unlabeled, classCount: classes.length, beta: 0.99, imbalanceRatio: 1, classes, splits: { train: sum('train'), val: sum('val'), test: sum('test'), unassigned: sum('unassigned') } };
+  return { total: labeled + unlabeled, labeled, unlabeled, excluded: 0, classCount: classes.length, beta: 0.99, imbalanceRatio: 1, classes, splits: { train: sum('train'), val: sum('val'), test: sum('test'), unassigned: sum('unassigned') } };
 }
 
 test('rebalancing warnings: thin classes, classes missing from a split, unassigned and unlabeled specimens', () => {

@@ -42,6 +42,7 @@ function buildQuery(db: Db, f: SpecimenFilter): BuiltQuery {
   }
   if (f.unlabeled) where.push('s.label_class_id IS NULL');
   if (f.flagged !== undefined) where.push(f.flagged ? 's.flagged = 1' : 's.flagged = 0');
+  if (f.excluded !== undefined) where.push(f.excluded ? 's.excluded_at IS NOT NULL' : 's.excluded_at IS NULL');
   if (f.sampleCode && f.sampleCode.trim()) {
     where.push(`s.sample_code LIKE ? ESCAPE '\\'`);
     values.push(`%${f.sampleCode.trim().replace(/[%_\\]/g, '\\$&')}%`);
@@ -71,6 +72,7 @@ interface SummaryRow {
   split: Split | null;
   sampleCode: string | null;
   flagged: number;
+  excluded: number;
   predictedClass: string | null;
   confidence: number | null;
 }
@@ -81,7 +83,7 @@ export function pageSpecimens(db: Db, filter: SpecimenFilter, offset: number, li
   const rows = db
     .prepare(
       `SELECT s.id, s.original_name AS originalName, s.label_class_id AS labelClassId, c.name AS label, s.split,
-              s.sample_code AS sampleCode, s.flagged, p.predicted_class AS predictedClass, p.confidence
+              s.sample_code AS sampleCode, s.flagged, s.excluded_at IS NOT NULL AS excluded, p.predicted_class AS predictedClass, p.confidence
          FROM ${q.from} ${q.where} ORDER BY s.id LIMIT ? OFFSET ?`,
     )
     .all(...q.values, limit, offset) as SummaryRow[];
@@ -93,6 +95,7 @@ export function pageSpecimens(db: Db, filter: SpecimenFilter, offset: number, li
     split: r.split,
     sampleCode: r.sampleCode,
     flagged: r.flagged !== 0,
+    excluded: r.excluded !== 0,
     prediction: r.predictedClass !== null && r.confidence !== null ? { predictedClass: r.predictedClass, confidence: r.confidence } : null,
   }));
   return { total: countFiltered(db, filter), offset, items };

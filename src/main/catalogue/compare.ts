@@ -1,5 +1,5 @@
 // The reads a paired comparison needs: each side's predictions of labeled specimens, from a model's stored
-// predictions of one split or from a cross-validation run's out-of-fold predictions.
+// predictions of one split or from a cross-validation run's out-of-fold predictions. Excluded photos are left out.
 import type { Split } from '../../shared/domain';
 import { stmt, type Db } from './open';
 
@@ -17,7 +17,7 @@ export function splitPredictedLabels(db: Db, modelId: string, split: Split): Pre
     db,
     `SELECT s.id AS specimenId, s.path, c.name AS label, p.predicted_class AS predicted
        FROM predictions p JOIN specimens s ON s.id = p.specimen_id JOIN classes c ON c.id = s.label_class_id
-      WHERE p.model_id = ? AND s.split = ? ORDER BY s.id`,
+      WHERE p.model_id = ? AND s.split = ? AND s.excluded_at IS NULL ORDER BY s.id`,
   ).all(modelId, split) as PredictedLabel[];
 }
 
@@ -30,6 +30,6 @@ export function cvPredictedLabels(db: Db, cvRunId: number): PredictedLabel[] {
     db,
     `SELECT s.id AS specimenId, s.path, p.label, p.predicted_class AS predicted
        FROM cv_predictions p JOIN specimens s ON s.id = p.specimen_id
-      WHERE p.cv_run_id = ? ORDER BY s.id`,
+      WHERE p.cv_run_id = ? AND s.excluded_at IS NULL ORDER BY s.id`,
   ).all(cvRunId) as PredictedLabel[];
 }

@@ -74,12 +74,15 @@ interface HistoryRow {
   specimen_id: number;
   from_class_id: number | null;
   to_class_id: number | null;
+  excluded_from: string | null;
+  excluded_to: string | null;
 }
-/** One change an undo or redo makes: a specimen's label, its split, or its expert flag. */
+/** One change an undo or redo makes: a specimen's label, its split, its expert flag, or its exclusion. */
 type Step =
   | { type: 'label'; specimenId: number; from: number | null; to: number | null }
   | { type: 'split'; specimenId: number; from: Split; to: Split }
-  | { type: 'flag'; specimenId: number; to: boolean };
+  | { type: 'flag'; specimenId: number; to: boolean }
+  | { type: 'exclusion'; specimenId: number; from: Exclusion; to: Exclusion };
 
 /** An undo or redo worked out against the catalogue as it is now, before any of it is applied. */
 interface Plan {
@@ -139,12 +142,23 @@ function redoTarget(db: Db, opId: number | undefined): { op: OpRow; undo: OpRow 
  * the operation's own rows; redo reverts its undo's rows, which re-applies the operation.
  */
 function plan(db: Db, action: LabelOpAction, op: OpRow, reverses: OpRow): Plan {
-  const current = stmt(db, 'SELECT label_class_id, split, flagged FROM specimens WHERE id = ?');
-  const now = (id: number) => current.get(id) as { label_class_id: number | null; split: Split | null; flagged: number } | undefined;
+  const current = stmt(db, 'SELECT label_class_id, split, flagged, excluded_at, excluded_reason FROM specimens WHERE id = ?');
+  const now = (id: number) =>
+    current.get(id) as { label_class_id: number | null; split: Split | null; flagged: number; excluded_at: string | null; excluded_reason: string | null } | undefined;
   const steps: Step[] = [];
   let skipped = 0;
-  const rows = stmt(db, 'SELECT specimen_id, from_class_id, to_class_id FROM label_history WHERE op_id = ? ORDER BY id').all(reverses.id) as HistoryRow[];
+  const rows = stmt(db, 'SELECT specimen_id, from_class_id, to_class_id, excluded_from, excluded_to FROM label_history WHERE op_id = ? ORDER BY id').all(
+    reverses.id,
+  ) as HistoryRow[];
   for (const r of rows) {
+    if (r.excluded_from !== null || r.excluded_to !== null) {
+      // An exclusion row: reverted where the photo is still in the state it left it in (excluded or not; a
+      // different reason given since does not count as a change of state).
+      const row = now(r.specimen_id);
+      if (!row || (row.excluded_at !== null) !== (r.excluded_to !== null)) skipped++;
+      else steps.push({ type: 'exclusion', specimenId: r.specimen_id, from: r.excluded_to, to: r.excluded_from });
+      continue;
+    }
     if (now(r.specimen_id)?.label_class_id !== r.to_class_id) skipped++;
     else steps.push({ type: 'label', specimenId: r.specimen_id, from: r.to_class_id, to: r.from_class_id });
   }
@@ -179,10 +193,15 @@ function effectOf(p: Plan): LabelOpEffect {
   const labelsRemoved = labels.filter((s) => s.to === null && s.from !== null).length;
   const decisions = labels.filter((s) => s.to === s.from).length;
   const splitMoves = p.steps.filter((s) => s.type === 'split').length;
+  const exclusions = p.steps.filter((s) => s.type === 'exclusion');
+  const excluded = exclusions.filter((s) => s.to !== null).length;
+  const included = exclusions.length - excluded;
   const specimens = new Set(p.steps.map((s) => s.specimenId)).size;
   const undo = p.action === 'undo';
   const their = (n: number) => (n === 1 ? 'its' : 'their');
   const parts = [
+    excluded ? `${count(excluded, 'photo')} will be excluded from training and evaluation` : '',
+    included ? `${count(included, 'photo')} will be included in training and evaluation again` : '',
     labelsRemoved ? `${count(labelsRemoved, 'specimen')} will lose ${their(labelsRemoved)} label` : '',
     labelsSet ? `${count(labelsSet, 'specimen')} will ${undo ? `get ${their(labelsSet)} earlier label back` : 'be labeled again'}` : '',
     splitMoves ? `${count(splitMoves, 'specimen')} will move ${undo ? `back to ${splitMoves === 1 ? 'its split' : 'their splits'}` : "to the group's split again"}` : '',
@@ -200,6 +219,8 @@ function effectOf(p: Plan): LabelOpEffect {
     labelsRemoved,
     decisions,
     splitMoves,
+    excluded,
+    included,
     skipped: p.skipped,
     specimens,
     bulk: p.op.source === 'folder' || p.op.kind === 'merge' || specimens > BULK_UNDO_SPECIMENS,
@@ -211,6 +232,8 @@ function effectOf(p: Plan): LabelOpEffect {
 function summaryOf(e: LabelOpEffect): string {
   const undo = e.action === 'undo';
   const parts = [
+    e.excluded ? `${count(e.excluded, 'photo')} excluded` : '',
+    e.included ? `${count(e.included, 'photo')} included again` : '',
     e.labelsRemoved ? `${count(e.labelsRemoved, 'label')} removed` : '',
     e.labelsSet ? `${count(e.labelsSet, 'label')} ${undo ? 'restored' : 're-applied'}` : '',
     e.splitMoves ? `${count(e.splitMoves, 'specimen')} moved ${undo ? `back to ${e.splitMoves === 1 ? 'its split' : 'their splits'}` : "to the group's split again"}` : '',
@@ -230,6 +253,7 @@ function apply(db: Db, p: Plan): LabelOpOutcome {
   for (const s of p.steps) {
     if (s.type === 'label') setLabelInOp(db, recordedOpId, s.specimenId, s.from, s.to);
     else if (s.type === 'split') stmt(db, 'UPDATE specimens SET split = ? WHERE id = ?').run(s.to, s.specimenId);
+    else if (s.type === 'exclusion') setExclusionInOp(db, recordedOpId, s.specimenId, s.from, s.to);
     else stmt(db, 'UPDATE specimens SET flagged = ? WHERE id = ?').run(s.to ? 1 : 0, s.specimenId);
   }
   if (p.mergedClass) stmt(db, 'UPDATE classes SET merged_into = ? WHERE id = ?').run(p.mergedClass.into, p.mergedClass.id);
@@ -286,10 +310,69 @@ export function redoLabelOp(db: Db, opId?: number): LabelOpOutcome | null {
   })();
 }
 
+/**
+ * A photo's exclusion state in the label history: null while it is included, else the reason it was excluded
+ * for ('' when none was given).
+ */
+export type Exclusion = string | null;
+
+export const EXCLUSION_KINDS = { exclude: 'exclude', include: 'include' } as const;
+
+/**
+ * Sets one specimen's exclusion under an existing operation, with its history row (the label unchanged: from =
+ * to). Call inside a transaction. Re-excluding (undo of an include, redo of an exclude) stamps the time anew.
+ */
+export function setExclusionInOp(db: Db, opId: number, specimenId: number, from: Exclusion, to: Exclusion): void {
+  stmt(db, 'UPDATE specimens SET excluded_at = ?, excluded_reason = ? WHERE id = ?').run(to === null ? null : nowIso(), to ? to : null, specimenId);
+  stmt(
+    db,
+    `INSERT INTO label_history (op_id, specimen_id, from_class_id, to_class_id, at, excluded_from, excluded_to)
+     SELECT ?, id, label_class_id, label_class_id, ?, ?, ? FROM specimens WHERE id = ?`,
+  ).run(opId, nowIso(), from, to, specimenId);
+}
+
+export interface ExclusionChange {
+  /** The operation (undo reverts it), 0 when no photo changed. */
+  opId: number;
+  /** Specimens whose state changed. */
+  changed: number[];
+  /** Specimens already in the asked-for state (excluded, or included): left as they were. */
+  unchanged: number[];
+}
+
+/**
+ * Excludes specimens from training and evaluation (`reason` given) or includes them again (`reason` undefined
+ * and `include`), as one label operation with a history row per photo that changes. Their labels and splits stay,
+ * so undo or a later include puts them back where they were. Nothing to change: no operation (opId 0).
+ */
+export function setExclusion(db: Db, specimenIds: readonly number[], change: { exclude: true; reason?: string | null } | { exclude: false }): ExclusionChange {
+  return db.transaction((): ExclusionChange => {
+    const current = stmt(db, 'SELECT excluded_at, excluded_reason FROM specimens WHERE id = ?');
+    const changed: { id: number; from: Exclusion }[] = [];
+    const unchanged: number[] = [];
+    for (const id of new Set(specimenIds)) {
+      const row = current.get(id) as { excluded_at: string | null; excluded_reason: string | null } | undefined;
+      if (!row) throw new SpecimenReferenceError(`no specimen with id ${id}`);
+      if ((row.excluded_at !== null) === change.exclude) unchanged.push(id);
+      else changed.push({ id, from: row.excluded_at === null ? null : (row.excluded_reason ?? '') });
+    }
+    if (changed.length === 0) return { opId: 0, changed: [], unchanged };
+    const n = changed.length;
+    const photos = `${n} photo${n === 1 ? '' : 's'}`;
+    const reason = change.exclude ? (change.reason ?? '').trim() : '';
+    const opId = change.exclude
+      ? createLabelOp(db, 'manual', EXCLUSION_KINDS.exclude, `exclude ${photos}${reason ? ` (${reason})` : ''}`, reason ? { reason } : undefined)
+      : createLabelOp(db, 'manual', EXCLUSION_KINDS.include, `include ${photos} again`);
+    for (const c of changed) setExclusionInOp(db, opId, c.id, c.from, change.exclude ? reason : null);
+    return { opId, changed: changed.map((c) => c.id), unchanged };
+  })();
+}
+
 export function labelHistory(db: Db, specimenId: number): LabelChange[] {
   return db
     .prepare(
-      `SELECT h.id, h.op_id AS opId, h.specimen_id AS specimenId, cf.name AS "from", ct.name AS "to", h.at, o.source, o.description
+      `SELECT h.id, h.op_id AS opId, h.specimen_id AS specimenId, cf.name AS "from", ct.name AS "to", h.at, o.source, o.description,
+              CASE WHEN h.excluded_to IS NOT NULL THEN 'excluded' WHEN h.excluded_from IS NOT NULL THEN 'included' END AS exclusion
          FROM label_history h
          JOIN label_ops o ON o.id = h.op_id
          LEFT JOIN classes cf ON cf.id = h.from_class_id

@@ -210,6 +210,25 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE predictions ADD COLUMN tta INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 4,
+    name: 'excluded photos (left out of training and evaluation, reversibly) and their label history',
+    sql: `
+      -- A photo that is not a specimen of any class (jewellery, a map, a screenshot) or that should not be learned
+      -- from: excluded_at is when it was excluded (or re-excluded by undo/redo), NULL while it is included. Its label
+      -- and split are kept, so that including it again puts it back exactly where it was.
+      ALTER TABLE specimens ADD COLUMN excluded_at TEXT;
+      ALTER TABLE specimens ADD COLUMN excluded_reason TEXT;
+      -- Partial: the excluded are few, and the browse filter and the stats count look them up.
+      CREATE INDEX specimens_excluded ON specimens(excluded_at) WHERE excluded_at IS NOT NULL;
+
+      -- An exclusion is a label-history row (so it shows in the specimen's history and undo reverts it) whose label
+      -- stays the same (from = to) and whose exclusion state changes: the state before and after, NULL for included,
+      -- else the reason ('' for none). A label change has both NULL.
+      ALTER TABLE label_history ADD COLUMN excluded_from TEXT;
+      ALTER TABLE label_history ADD COLUMN excluded_to TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

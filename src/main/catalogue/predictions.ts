@@ -30,12 +30,12 @@ export function specimenLabelName(db: Db, specimenId: number): string | null {
   return row?.name ?? null;
 }
 
-/** The labeled specimens of a split, in id order: what an evaluation scores. */
+/** The labeled specimens of a split, in id order, excluded photos left out: what an evaluation scores. */
 export function labeledSplitSpecimens(db: Db, split: Split): { id: number; sha256: string; path: string; class: string }[] {
   return stmt(
     db,
     `SELECT s.id, s.sha256, s.path, c.name AS class FROM specimens s JOIN classes c ON c.id = s.label_class_id
-      WHERE s.split = ? ORDER BY s.id`,
+      WHERE s.split = ? AND s.excluded_at IS NULL ORDER BY s.id`,
   ).all(split) as { id: number; sha256: string; path: string; class: string }[];
 }
 

@@ -21,7 +21,8 @@ export interface NewSpecimen {
 
 const SPECIMEN_COLUMNS = `s.id, s.sha256, s.path, s.original_name AS originalName, s.byte_size AS byteSize, s.format,
   s.width, s.height, s.exif_date AS exifDate, s.imported_at AS importedAt, s.sample_code AS sampleCode, s.site,
-  s.notes, s.label_class_id AS labelClassId, c.name AS label, s.split, s.flagged`;
+  s.notes, s.label_class_id AS labelClassId, c.name AS label, s.split, s.flagged, s.excluded_at AS excludedAt,
+  s.excluded_reason AS excludedReason`;
 
 type SpecimenRow = Omit<Specimen, 'flagged'> & { flagged: number };
 

@@ -24,7 +24,8 @@ export interface SplitResult {
 }
 
 /**
- * Stratified, group-aware assignment of labeled specimens that have no split yet. A photo group (groups.ts: one
+ * Stratified, group-aware assignment of labeled specimens that have no split yet. Excluded photos are neither
+ * assigned nor counted (an excluded photo keeps the split it had, for when it is included again). A photo group (groups.ts: one
  * rock, by sample code or near-duplicate photos) is never spread over two splits: a new specimen whose group
  * already has a split joins it (the split of the group's first specimen that has one), and groups with no split
  * yet are placed whole, stratified by class (base/stratify.ts). Groups are taken in an order fixed by (seed,
@@ -36,10 +37,11 @@ export function assignSplits(db: Db, seed: number, ratios: SplitRatios = DEFAULT
   return db.transaction(() => {
     const rows = db
       .prepare(
-        `SELECT s.id, s.sha256, s.split, c.name AS class FROM specimens s JOIN classes c ON c.id = s.label_class_id ORDER BY s.id`,
+        `SELECT s.id, s.sha256, s.split, c.name AS class FROM specimens s JOIN classes c ON c.id = s.label_class_id
+          WHERE s.excluded_at IS NULL ORDER BY s.id`,
       )
       .all() as { id: number; sha256: string; split: Split | null; class: string }[];
-    const unlabeled = (db.prepare('SELECT COUNT(*) AS n FROM specimens WHERE label_class_id IS NULL').get() as { n: number }).n;
+    const unlabeled = (db.prepare('SELECT COUNT(*) AS n FROM specimens WHERE label_class_id IS NULL AND excluded_at IS NULL').get() as { n: number }).n;
     const { groupOf } = photoGroups(db);
     const byGroup = new Map<number, typeof rows>();
     for (const r of rows) {
@@ -107,18 +109,28 @@ export interface SplitAudit {
   leaks: SplitLeak[];
 }
 
-/** The groups that span splits (members without a split are listed, but do not make a leak on their own). */
+/**
+ * The groups that span splits (members without a split are listed, but do not make a leak on their own).
+ * Excluded photos are left out: nothing trains or is tested on them, so they cannot leak; a group counts while
+ * two or more of its photos are included.
+ */
 export function splitAudit(db: Db): SplitAudit {
   const { members } = photoGroups(db);
-  const get = stmt(db, 'SELECT id, sha256, path, split FROM specimens WHERE id = ?');
+  const get = stmt(db, 'SELECT id, sha256, path, split, excluded_at FROM specimens WHERE id = ?');
   const leaks: SplitLeak[] = [];
+  let groups = 0;
   let grouped = 0;
   for (const [group, ids] of members) {
-    grouped += ids.length;
-    const specimens = ids.map((id) => get.get(id) as SplitLeak['specimens'][number]);
+    const specimens = ids
+      .map((id) => get.get(id) as SplitLeak['specimens'][number] & { excluded_at: string | null })
+      .filter((s) => s.excluded_at === null)
+      .map(({ excluded_at: _excluded, ...s }) => s);
+    if (specimens.length < 2) continue;
+    groups++;
+    grouped += specimens.length;
     if (new Set(specimens.map((s) => s.split).filter((s) => s !== null)).size > 1) leaks.push({ group, specimens });
   }
-  return { groups: members.size, grouped_specimens: grouped, leaks };
+  return { groups, grouped_specimens: grouped, leaks };
 }
 
 export interface SplitFix {
@@ -158,25 +170,28 @@ export function storedSplitSeed(db: Db): number | null {
   return row === undefined ? null : Number(row.value);
 }
 
-/** Labeled specimens without a split yet. */
+/** Labeled specimens without a split yet (excluded photos are never split). */
 export function countUnsplitLabeled(db: Db): number {
-  return (stmt(db, 'SELECT COUNT(*) AS n FROM specimens WHERE label_class_id IS NOT NULL AND split IS NULL').get() as { n: number }).n;
+  return (stmt(db, 'SELECT COUNT(*) AS n FROM specimens WHERE label_class_id IS NOT NULL AND split IS NULL AND excluded_at IS NULL').get() as { n: number }).n;
 }
 
-/** Every labeled specimen with a split, under an active class, by sha256: the raw material of a training dataset. */
+/**
+ * Every labeled specimen with a split, under an active class, by sha256: the raw material of a training dataset.
+ * Excluded photos are left out (so of the class counts behind class weights too).
+ */
 export function splitLabeledSpecimens(db: Db): { id: number; sha256: string; path: string; split: Split; class: string }[] {
   return stmt(
     db,
     `SELECT s.id, s.sha256, s.path, s.split, c.name AS class FROM specimens s JOIN classes c ON c.id = s.label_class_id
-      WHERE s.split IS NOT NULL AND c.merged_into IS NULL ORDER BY s.sha256`,
+      WHERE s.split IS NOT NULL AND c.merged_into IS NULL AND s.excluded_at IS NULL ORDER BY s.sha256`,
   ).all() as { id: number; sha256: string; path: string; split: Split; class: string }[];
 }
 
-/** Every labeled specimen under an active class, by sha256, split or not: what cross-validation folds. */
+/** Every labeled, included specimen under an active class, by sha256, split or not: what cross-validation folds. */
 export function activeLabeledSpecimens(db: Db): { id: number; sha256: string; path: string; split: Split | null; class: string }[] {
   return stmt(
     db,
     `SELECT s.id, s.sha256, s.path, s.split, c.name AS class FROM specimens s JOIN classes c ON c.id = s.label_class_id
-      WHERE c.merged_into IS NULL ORDER BY s.sha256`,
+      WHERE c.merged_into IS NULL AND s.excluded_at IS NULL ORDER BY s.sha256`,
   ).all() as { id: number; sha256: string; path: string; split: Split | null; class: string }[];
 }

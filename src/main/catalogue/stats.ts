@@ -5,21 +5,29 @@ import type { Db } from './open';
 type SplitCounts = Record<Split, number> & { unassigned: number };
 const emptySplits = (): SplitCounts => ({ train: 0, val: 0, test: 0, unassigned: 0 });
 
-/** Per-class counts, shares, both weightings and per-split counts over the labeled specimens. */
+/**
+ * Per-class counts, shares, both weightings and per-split counts over the labeled specimens that training sees:
+ * excluded photos are counted once, as `excluded`, and in no class, split or weight.
+ */
 export function catalogueStats(db: Db, beta = DEFAULT_EFFECTIVE_BETA): CatalogueStats {
   const classes = db.prepare('SELECT id, name FROM classes WHERE merged_into IS NULL ORDER BY name COLLATE NOCASE').all() as {
     id: number;
     name: string;
   }[];
   const rows = db
-    .prepare('SELECT label_class_id AS classId, split, COUNT(*) AS n FROM specimens GROUP BY label_class_id, split')
-    .all() as { classId: number | null; split: Split | null; n: number }[];
+    .prepare('SELECT label_class_id AS classId, split, excluded_at IS NOT NULL AS excluded, COUNT(*) AS n FROM specimens GROUP BY 1, 2, 3')
+    .all() as { classId: number | null; split: Split | null; excluded: number; n: number }[];
   const perClass = new Map<number, SplitCounts>(classes.map((c) => [c.id, emptySplits()]));
   const totals = emptySplits();
   let total = 0;
   let unlabeled = 0;
+  let excluded = 0;
   for (const r of rows) {
     total += r.n;
+    if (r.excluded) {
+      excluded += r.n;
+      continue;
+    }
     if (r.classId === null) {
       unlabeled += r.n;
       continue;
@@ -52,6 +60,7 @@ export function catalogueStats(db: Db, beta = DEFAULT_EFFECTIVE_BETA): Catalogue
     total,
     labeled,
     unlabeled,
+    excluded,
     classCount: classes.length,
     beta,
     imbalanceRatio: nMin > 0 ? nMax / nMin : 0,

@@ -7,6 +7,7 @@ import { importCommand } from './commands/import';
 import { statsCommand } from './commands/stats';
 import { splitCommand } from './commands/split';
 import { labelCommand, redoCommand, undoCommand } from './commands/label';
+import { excludeCommand, includeCommand } from './commands/exclude';
 import { classesCommand } from './commands/classes';
 import { classifyCommand } from './commands/classify';
 import { embedCommand } from './commands/embed';
@@ -17,7 +18,7 @@ import { evalCommand } from './commands/eval';
 import { compareCommand } from './commands/compare';
 import { groupsCommand } from './commands/groups';
 
-export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, groupsCommand, labelCommand, undoCommand, redoCommand, classesCommand, trainCommand, cvCommand, evalCommand, compareCommand, classifyCommand, exportCommand, embedCommand];
+export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, groupsCommand, labelCommand, undoCommand, redoCommand, excludeCommand, includeCommand, classesCommand, trainCommand, cvCommand, evalCommand, compareCommand, classifyCommand, exportCommand, embedCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

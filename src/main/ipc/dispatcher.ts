@@ -33,6 +33,7 @@ import {
 } from '../catalogue';
 import { catalogueReport } from '../jobs/classify/export';
 import * as labeling from '../services/label';
+import { excludeSpecimens, includeSpecimens } from '../services/exclude';
 import { assignSplit, auditSplits, fixSplits } from '../services/split';
 import { listGroups, separateGroups } from '../services/groups';
 import { cvCell, cvReport, listCv } from '../services/cv';
@@ -148,6 +149,8 @@ function createHandlers({ session, jobs, events, host }: DispatcherDeps): Handle
     'labels.redo': (r) => ({ redone: labeling.redoLabels({ db: db() }, r) }),
     'labels.preview': (r) => ({ effect: labeling.describeLabelChange({ db: db() }, r) }),
     'labels.lastOp': () => ({ op: labeling.lastLabelOp({ db: db() }) }),
+    'labels.exclude': (r) => excludeSpecimens({ db: db() }, r),
+    'labels.include': (r) => includeSpecimens({ db: db() }, r),
 
     'splits.assign': (r) => assignSplit({ db: db() }, r),
     'splits.audit': () => auditSplits({ db: db() }),

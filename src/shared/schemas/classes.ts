@@ -25,6 +25,7 @@ export const CatalogueStatsSchema = z.object({
   total: Count,
   labeled: Count,
   unlabeled: Count,
+  excluded: Count,
   classCount: Count,
   beta: z.number(),
   imbalanceRatio: z.number(),

@@ -31,6 +31,48 @@ export const LabelByReferenceResultSchema = z.object({
 });
 export type LabelByReferenceResult = z.output<typeof LabelByReferenceResultSchema>;
 
+/**
+ * Excludes photos from training, evaluation, splitting and cross-validation (the app's selection), or includes
+ * them again: one undoable label operation. Their labels and splits are kept. Photos already in that state are
+ * left as they are and counted.
+ */
+export const ExcludeParamsSchema = z
+  .object({
+    specimenIds: z.array(Id).min(1, 'select at least one specimen').max(200_000),
+    /** Why, for the history ("not a specimen: a bead necklace"). */
+    reason: Text(500).optional(),
+  })
+  .strict();
+export type ExcludeParams = z.output<typeof ExcludeParamsSchema>;
+export const IncludeParamsSchema = z.object({ specimenIds: z.array(Id).min(1, 'select at least one specimen').max(200_000) }).strict();
+export type IncludeParams = z.output<typeof IncludeParamsSchema>;
+export const ExclusionResultSchema = z.object({
+  /** The operation, 0 when no photo changed. */
+  opId: Count,
+  /** Photos whose state changed. */
+  changed: Count,
+  /** Photos already excluded (exclude) or already included (include). */
+  unchanged: Count,
+});
+export type ExclusionResult = z.output<typeof ExclusionResultSchema>;
+
+/** The same by sha256 prefix or path (the command line). All or nothing: one unknown reference changes nothing. */
+export const ExcludeByReferenceParamsSchema = z
+  .object({
+    refs: z.array(Text(4096).min(1)).min(1, 'name at least one specimen (sha256 prefix or path)').max(200_000),
+    exclude: z.boolean(),
+    reason: Text(500).optional(),
+  })
+  .strict();
+export type ExcludeByReferenceParams = z.output<typeof ExcludeByReferenceParamsSchema>;
+export const ExcludeByReferenceResultSchema = ExclusionResultSchema.extend({
+  /** References given (the same specimen named twice counts twice). */
+  requested: Count,
+  /** Each distinct photo named, and whether it changed or already was in that state. */
+  specimens: z.array(z.object({ id: Id, sha256: z.string(), path: z.string(), changed: z.boolean() })),
+});
+export type ExcludeByReferenceResult = z.output<typeof ExcludeByReferenceResultSchema>;
+
 /** A class by id (the app) or by name (the command line). */
 export const ClassRefSchema = z.union([Id, Text(200).min(1)]);
 export type ClassRef = z.output<typeof ClassRefSchema>;
@@ -79,6 +121,10 @@ export const LabelOpEffectSchema = z.object({
   decisions: Count,
   /** Specimens moved between splits (a split fix). */
   splitMoves: Count,
+  /** Photos left out of training and evaluation (an exclude redone, an include undone). */
+  excluded: Count,
+  /** Photos taken back into training and evaluation (an exclude undone, an include redone). */
+  included: Count,
   /** Specimens changed again since, left as they are. */
   skipped: Count,
   /** Distinct specimens the undo or redo changes. */

@@ -23,6 +23,8 @@ export const SpecimenSchema = z.object({
   label: z.string().nullable(),
   split: SplitSchema.nullable(),
   flagged: z.boolean(),
+  excludedAt: z.string().nullable(),
+  excludedReason: z.string().nullable(),
 }) satisfies z.ZodType<Specimen>;
 
 export const LabelChangeSchema = z.object({
@@ -34,6 +36,7 @@ export const LabelChangeSchema = z.object({
   at: z.string(),
   source: z.enum(LABEL_SOURCES),
   description: z.string(),
+  exclusion: z.enum(['excluded', 'included']).nullable(),
 }) satisfies z.ZodType<LabelChange>;
 
 /**
@@ -48,6 +51,8 @@ export const SpecimenFilterSchema = z
     /** Substring of the sample code, case-insensitive. */
     sampleCode: Text(200).optional(),
     flagged: z.boolean().optional(),
+    /** true: only photos excluded from training and evaluation; false: only those included; absent: both. */
+    excluded: z.boolean().optional(),
     /** Labeled specimens whose prediction differs from the label. */
     mismatch: z.boolean().optional(),
     confidenceMin: z.number().min(0).max(1).optional(),
@@ -66,6 +71,8 @@ export const SpecimenSummarySchema = z.object({
   split: SplitSchema.nullable(),
   sampleCode: z.string().nullable(),
   flagged: z.boolean(),
+  /** Excluded from training and evaluation (still shown, so that it can be included again). */
+  excluded: z.boolean(),
   prediction: PredictionBriefSchema.nullable(),
 });
 export type SpecimenSummary = z.output<typeof SpecimenSummarySchema>;

@@ -19,7 +19,7 @@ export const statsCommand: Command = {
         return 0;
       }
       io.stdout.write(
-        `${stats.total} specimens, ${stats.labeled} labeled in ${stats.classCount} classes, ${stats.unlabeled} unlabeled; imbalance ratio ${stats.imbalanceRatio.toFixed(2)}\n\n`,
+        `${stats.total} specimens, ${stats.labeled} labeled in ${stats.classCount} classes, ${stats.unlabeled} unlabeled${stats.excluded ? `, ${stats.excluded} excluded` : ''}; imbalance ratio ${stats.imbalanceRatio.toFixed(2)}\n\n`,
       );
       io.stdout.write(
         formatTable(
