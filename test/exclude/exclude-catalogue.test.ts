@@ -10,6 +10,7 @@ import {
   applyLabelChanges,
   assignSplits,
   catalogueStats,
+  confusionCellSpecimens,
   countFiltered,
   countUnsplitLabeled,
   describeLabelOpChange,
@@ -20,14 +21,17 @@ import {
   openDatabase,
   pageSpecimens,
   redoLabelOp,
+  requireModel,
   setExclusion,
   splitAudit,
   splitLabeledSpecimens,
   undoLabelOp,
+  unpredictedCount,
   updateSpecimenMetadata,
   type Db,
 } from '../../src/main/catalogue';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/main/catalogue/migrations';
+import { catalogueReport } from '../../src/main/jobs/classify/export';
 import { loadTrainingDataset } from '../../src/main/jobs/train/dataset';
 import { cvPredictedLabels, splitPredictedLabels } from '../../src/main/catalogue/compare';
 import { excludeSpecimens, includeSpecimens } from '../../src/main/services/exclude';
@@ -113,7 +117,7 @@ test('split assignment skips excluded photos; the split audit does not count the
   db.close();
 });
 
-test('a comparison of stored predictions leaves excluded photos out', () => {
+test('a comparison of stored predictions and the Reports page leave excluded photos out', () => {
   const { db, quartz } = splitCatalogue();
   const tests = quartz.filter((id) => splitOf(db, id) === 'test');
   db.prepare(`INSERT INTO models (id, path, name, classes, metadata, created_at) VALUES ('m', '/m.onnx', 'm', '["pyrite","quartz"]', '{}', 'now')`).run();
@@ -122,9 +126,18 @@ test('a comparison of stored predictions leaves excluded photos out', () => {
     db.prepare(`INSERT INTO predictions (model_id, specimen_id, predicted_class, confidence, probabilities, created_at) VALUES ('m', ?, 'quartz', 0.9, '[0.1,0.9]', 'now')`).run(id);
     db.prepare(`INSERT INTO cv_predictions (cv_run_id, specimen_id, fold, label, predicted_class, confidence, probabilities, created_at) VALUES (1, ?, 0, 'quartz', 'quartz', 0.9, '[0.1,0.9]', 'now')`).run(id);
   }
+  const model = requireModel(db, 'm');
+  const unpredicted = unpredictedCount(db, model, null);
+  assert.equal(catalogueReport(db, model, 'test').labeled, tests.length);
   setExclusion(db, [tests[0]!], { exclude: true });
   assert.deepEqual(splitPredictedLabels(db, 'm', 'test').map((p) => p.specimenId), tests.slice(1));
   assert.deepEqual(cvPredictedLabels(db, 1).map((p) => p.specimenId), tests.slice(1));
+  // The Reports page's metrics, its confusion cells and its count of labeled photos not yet predicted.
+  assert.equal(catalogueReport(db, model, 'test').labeled, tests.length - 1);
+  assert.equal(confusionCellSpecimens(db, model, 'test', 'quartz', 'quartz', 0, 100).total, tests.length - 1);
+  const trainPhoto = quartz.find((id) => splitOf(db, id) === 'train')!;
+  setExclusion(db, [trainPhoto], { exclude: true });
+  assert.equal(unpredictedCount(db, model, null), unpredicted - 1);
   db.close();
 });
 

@@ -48,12 +48,14 @@ export interface StoredPrediction {
   probabilities: string;
   label: string | null;
   flagged: number;
+  /** 1 when the photo is excluded from training and evaluation: exported, but left out of metrics. */
+  excluded: number;
   created_at: string;
 }
 
 /** A model's stored predictions, of every specimen or of one split's, by path. */
 export function storedPredictions(db: Db, modelId: string, split?: Split): StoredPrediction[] {
-  const sql = `SELECT s.id AS specimenId, s.path, s.sha256, p.probabilities, c.name AS label, s.flagged, p.created_at
+  const sql = `SELECT s.id AS specimenId, s.path, s.sha256, p.probabilities, c.name AS label, s.flagged, s.excluded_at IS NOT NULL AS excluded, p.created_at
      FROM predictions p JOIN specimens s ON s.id = p.specimen_id LEFT JOIN classes c ON c.id = s.label_class_id
     WHERE p.model_id = ? ${split ? 'AND s.split = ?' : ''} ORDER BY s.path`;
   return stmt(db, sql).all(...(split ? [modelId, split] : [modelId])) as StoredPrediction[];

@@ -64,7 +64,7 @@ export function confusionCellSpecimens(
   offset: number,
   limit: number,
 ): { total: number; items: PredictedSpecimen[] } {
-  const where = `p.model_id = ? AND c.name = ? COLLATE NOCASE AND p.predicted_class = ? COLLATE NOCASE ${split ? 'AND s.split = ?' : ''}`;
+  const where = `p.model_id = ? AND c.name = ? COLLATE NOCASE AND p.predicted_class = ? COLLATE NOCASE AND s.excluded_at IS NULL ${split ? 'AND s.split = ?' : ''}`;
   const values = [model.id, trueClass, predictedClass, ...(split ? [split] : [])];
   const from = 'predictions p JOIN specimens s ON s.id = p.specimen_id JOIN classes c ON c.id = s.label_class_id';
   const total = (db.prepare(`SELECT COUNT(*) AS n FROM ${from} WHERE ${where}`).get(...values) as { n: number }).n;
@@ -85,13 +85,13 @@ export function cvConfusionCellSpecimens(db: Db, cvRunId: number, trueClass: str
   return { total, items: rows.map(toPredicted) };
 }
 
-/** Labeled specimens of the scope whose label the model knows but that it has no prediction for yet. */
+/** Labeled, included specimens of the scope whose label the model knows but that it has no prediction for yet. */
 export function unpredictedCount(db: Db, model: ModelRecord, split: Split | null): number {
   return (
     db
       .prepare(
         `SELECT COUNT(*) AS n FROM specimens s JOIN classes c ON c.id = s.label_class_id
-          WHERE lower(c.name) IN (SELECT lower(value) FROM json_each(?)) ${split ? 'AND s.split = ?' : ''}
+          WHERE lower(c.name) IN (SELECT lower(value) FROM json_each(?)) AND s.excluded_at IS NULL ${split ? 'AND s.split = ?' : ''}
             AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.model_id = ? AND p.specimen_id = s.id)`,
       )
       .get(...[JSON.stringify(model.classes), ...(split ? [split] : []), model.id]) as { n: number }

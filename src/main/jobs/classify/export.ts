@@ -6,7 +6,7 @@ import { confusionHeader, confusionRows, METRICS_HEADER, metricsRows, prediction
 
 export type ExportKind = 'predictions' | 'metrics' | 'confusion';
 
-/** Metrics of a model over the catalogue's labeled specimens it has predicted (labels in its classes), or one split's. */
+/** Metrics of a model over the catalogue's labeled, included specimens it has predicted (labels in its classes), or one split's. */
 export function catalogueReport(db: Db, model: ModelRecord, split?: Split): ClassificationReport & { labeled: number } {
   const index = new Map(model.classes.map((c, i) => [c.toLowerCase(), i]));
   const truth: number[] = [];
@@ -16,7 +16,7 @@ export function catalogueReport(db: Db, model: ModelRecord, split?: Split): Clas
   const { groupOf } = photoGroups(db);
   for (const p of storedPredictions(db, model.id, split)) {
     const t = p.label === null ? undefined : index.get(p.label.toLowerCase());
-    if (t === undefined) continue;
+    if (t === undefined || p.excluded) continue;
     const probs = JSON.parse(p.probabilities) as number[];
     truth.push(t);
     predicted.push(probs.indexOf(Math.max(...probs)));
