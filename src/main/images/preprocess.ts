@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { MAX_INPUT_PIXELS, explainSharpError, ImageDecodeError } from './decode';
 import { writeFileAtomic } from '../base/atomic-write';
 import { dihedralSource, type Dihedral } from './dihedral';
+import { isRefusal, readPhotoFile } from './limits';
 
 /** How an image becomes a model input: resize the short side to size/cropFraction, centre-crop size×size. */
 export interface PreprocessSpec {
@@ -76,7 +77,8 @@ export class PreprocessCache {
     } catch {
       // not cached yet
     }
-    const bytes = await fs.promises.readFile(sourcePath);
+    const bytes = await readPhotoFile(sourcePath);
+    if (isRefusal(bytes)) throw new ImageDecodeError(bytes.refused);
     const actual = crypto.createHash('sha256').update(bytes).digest('hex');
     if (actual !== sha256) throw new ImageDecodeError('the file has changed since it was catalogued (its sha256 differs)');
     const pixels = await preprocessImage(bytes, this.spec);

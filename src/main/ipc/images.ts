@@ -2,13 +2,12 @@
 // /orelab-image/ route. It serves catalogue files only: thumbnails from the catalogue, and originals of
 // catalogued specimens (by id, or by a path that belongs to a specimen) whose bytes sharp reads as a photo.
 // Everything else is refused: a catalogued path replaced by a text file, or a symlink to one, is not served.
-import fs from 'node:fs';
 import sharp, { type Metadata } from 'sharp';
 import { parseImageRoute } from '../../shared/images';
 import { getThumbnail, specimenFile, specimenForPath } from '../catalogue';
 import type { CatalogueSession } from './session';
 // A larger "photo" is not read into memory at all; the same limits as import's.
-import { MAX_FILE_BYTES } from '../images/limits';
+import { isRefusal, readPhotoFile } from '../images/limits';
 import { MAX_INPUT_PIXELS } from '../images/decode';
 
 /**
@@ -43,23 +42,13 @@ function image(bytes: Uint8Array, type: string): Response {
   });
 }
 
-/**
- * Reads a regular file, or null when there is none at the path. O_NONBLOCK, so that a FIFO put in a photo's
- * place cannot hang the read (it is then refused as not a regular file); the fstat is of what was opened.
- */
+/** A photo file's bytes, 'not-a-file' when it is no regular file within the cap, or null when there is none. */
 async function readRegularFile(file: string): Promise<Buffer | 'not-a-file' | null> {
-  let handle: fs.promises.FileHandle;
   try {
-    handle = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    const bytes = await readPhotoFile(file);
+    return isRefusal(bytes) ? 'not-a-file' : bytes;
   } catch {
     return null;
-  }
-  try {
-    const st = await handle.stat();
-    if (!st.isFile() || st.size > MAX_FILE_BYTES) return 'not-a-file';
-    return await handle.readFile();
-  } finally {
-    await handle.close();
   }
 }
 

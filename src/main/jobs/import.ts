@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import type { ImportSummary, InputError } from '../../shared/domain';
@@ -18,7 +17,7 @@ import {
   specimenLabelClassId,
 } from '../catalogue';
 import { scanFolder, countImages, describeFsError } from '../images/scan';
-import { fileTooLarge } from '../images/limits';
+import { isRefusal, withPhotoFile } from '../images/limits';
 import { decodeImage, ImageDecodeError, type DecodedImage } from '../images/decode';
 import { pipeline } from '../base/pipeline';
 
@@ -198,19 +197,19 @@ export async function importFolder(db: Db, options: ImportOptions): Promise<Impo
 
 async function processFile(db: Db, filePath: string, classFolder: string | null, hashing: boolean): Promise<Outcome> {
   try {
-    const st = await fs.promises.stat(filePath);
-    if (!st.isFile()) return { kind: 'error', error: { path: filePath, reason: 'not a regular file' } };
-    const known = knownFile(db, filePath, st.size, st.mtimeMs);
-    if (known) return { kind: 'known', path: filePath, size: st.size, mtimeMs: st.mtimeMs, sha256: null, specimenId: known.specimen_id, classFolder };
-    const tooLarge = fileTooLarge(st.size);
-    if (tooLarge !== null) return { kind: 'error', error: { path: filePath, reason: tooLarge } };
-    const bytes = await fs.promises.readFile(filePath);
-    const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
-    if (findSpecimenBySha(db, sha256)) {
-      return { kind: 'known', path: filePath, size: st.size, mtimeMs: st.mtimeMs, sha256, specimenId: null, classFolder };
-    }
-    const decoded = await decodeImage(bytes, { photoHashes: hashing });
-    return { kind: 'new', path: filePath, size: st.size, mtimeMs: st.mtimeMs, sha256, decoded, classFolder };
+    // One open for the stat and the read (images/limits.ts): what is read is what was checked.
+    const outcome = await withPhotoFile(filePath, async (st, read): Promise<Outcome> => {
+      const known = knownFile(db, filePath, st.size, st.mtimeMs);
+      if (known) return { kind: 'known', path: filePath, size: st.size, mtimeMs: st.mtimeMs, sha256: null, specimenId: known.specimen_id, classFolder };
+      const bytes = await read();
+      const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+      if (findSpecimenBySha(db, sha256)) {
+        return { kind: 'known', path: filePath, size: st.size, mtimeMs: st.mtimeMs, sha256, specimenId: null, classFolder };
+      }
+      const decoded = await decodeImage(bytes, { photoHashes: hashing });
+      return { kind: 'new', path: filePath, size: st.size, mtimeMs: st.mtimeMs, sha256, decoded, classFolder };
+    });
+    return isRefusal(outcome) ? { kind: 'error', error: { path: filePath, reason: outcome.refused } } : outcome;
   } catch (err) {
     const reason = err instanceof ImageDecodeError ? err.message : describeFsError(err, 'cannot read file');
     return { kind: 'error', error: { path: filePath, reason } };

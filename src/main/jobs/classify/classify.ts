@@ -9,7 +9,7 @@ import { countImages, describeFsError, scanFolder } from '../../images/scan';
 import { ImageDecodeError } from '../../images/decode';
 import { preprocessImage, writeNormalizedChw, type PreprocessSpec } from '../../images/preprocess';
 import { IDENTITY } from '../../images/dihedral';
-import { fileTooLarge } from '../../images/limits';
+import { isRefusal, readPhotoFile } from '../../images/limits';
 import { writeFileAtomicSync } from '../../base/atomic-write';
 import { UserError } from '../../../shared/errors';
 import { csvLine, parseCsv, writeCsvFile } from './csv';
@@ -363,8 +363,9 @@ function decodeAhead(
 ): AsyncGenerator<Decoded | { error: InputError }> {
   const decodeOne = async (file: string, classFolder: string | null): Promise<Decoded | { error: InputError }> => {
     try {
-      const bytes = await readCapped(file);
-      if (typeof bytes === 'string') return { error: { path: file, reason: bytes } };
+      // Capped like import, and never blocked by a FIFO swapped in since the scan (images/limits.ts).
+      const bytes = await readPhotoFile(file);
+      if (isRefusal(bytes)) return { error: { path: file, reason: bytes.refused } };
       const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
       const label = labelOf(classFolder);
       const previous = known.get(sha256);
@@ -387,24 +388,6 @@ function decodeAhead(
     running: concurrency,
     ...(signal ? { signal } : {}),
   });
-}
-
-/**
- * Reads a file whole, unless it is larger than import's cap (then the reason, in import's words): classify
- * must not hold several huge files in memory at once any more than import does.
- */
-async function readCapped(file: string): Promise<Buffer | string> {
-  const handle = await fs.promises.open(file, 'r');
-  try {
-    // The size of the file that is open, not of whatever the name pointed to a moment ago.
-    const size = (await handle.stat()).size;
-    // The same cap and wording as import (images/limits.ts).
-    const tooLarge = fileTooLarge(size);
-    if (tooLarge) return tooLarge;
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
 }
 
 /** The byte offset just past the last CRLF outside quotes: the end of the last complete row. */
