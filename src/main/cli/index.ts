@@ -17,8 +17,9 @@ import { cvCommand } from './commands/cv';
 import { evalCommand } from './commands/eval';
 import { compareCommand } from './commands/compare';
 import { groupsCommand } from './commands/groups';
+import { labelIssuesCommand } from './commands/label-issues';
 
-export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, groupsCommand, labelCommand, undoCommand, redoCommand, excludeCommand, includeCommand, classesCommand, trainCommand, cvCommand, evalCommand, compareCommand, classifyCommand, exportCommand, embedCommand];
+export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, groupsCommand, labelCommand, undoCommand, redoCommand, excludeCommand, includeCommand, classesCommand, trainCommand, cvCommand, evalCommand, compareCommand, classifyCommand, exportCommand, embedCommand, labelIssuesCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
