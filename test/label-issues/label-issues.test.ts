@@ -72,6 +72,14 @@ test('label-issues --mode quick, then --mode cv on the same catalogue; no backbo
     assert.equal(r.outliers_scored, 3 * PER_CLASS + 1 + 3);
     assert.ok(r.outliers.every((o) => o.score > r.outlier_threshold));
 
+    // An excluded photo is audited no more (nor an outlier); included again, it is back.
+    assert.equal((await runCliInProcess(['exclude', planted, '--db', file])).status, 0);
+    const without = LabelIssuesResultSchema.parse(JSON.parse((await runCliInProcess(['label-issues', '--db', file, '--json', '--device', 'cpu'])).stdout));
+    assert.equal(without.specimens_scored, r.specimens_scored - 1);
+    assert.equal(without.outliers_scored, r.outliers_scored - 1);
+    assert.ok(!without.issues.some((i) => i.path === planted));
+    assert.equal((await runCliInProcess(['include', planted, '--db', file])).status, 0);
+
     // The text output says what was set aside.
     const text = await runCliInProcess(['label-issues', '--db', file, '--device', 'cpu']);
     assert.equal(text.status, 0, text.stderr);

@@ -11,15 +11,16 @@ export interface AuditSpecimen {
 }
 
 /**
- * Every specimen of the audit, in id order.
- * Excluded photos (the exclusion state being added to the catalogue) must be left out here once it exists: the
- * audit, its folds, its neighbours and its outliers all read this list.
+ * Every specimen of the audit, in id order. Excluded photos are left out: they are neither trained on nor audited,
+ * nor anyone's neighbour, nor outliers again (the audit, its folds, its neighbours and its outliers all read
+ * this list). Including a photo again brings it back.
  */
 export function auditSpecimens(db: Db): AuditSpecimen[] {
   return stmt(
     db,
     `SELECT s.id, s.sha256, s.path, CASE WHEN c.merged_into IS NULL THEN c.name END AS label
        FROM specimens s LEFT JOIN classes c ON c.id = s.label_class_id
+      WHERE s.excluded_at IS NULL
       ORDER BY s.id`,
   ).all() as AuditSpecimen[];
 }
