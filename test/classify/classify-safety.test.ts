@@ -40,6 +40,7 @@ interface SummaryJson {
   resumed: number;
   errors: { path: string; reason: string }[];
   files: { predictions: string; errors: string } | null;
+  copiedNotMoved: string[];
 }
 
 /** The predictions CSV as rows of named cells. */
@@ -217,6 +218,7 @@ test('symlinked photos are sorted by copying their target, even with --move: no 
   const summary = parseJson<SummaryJson>(run);
   assert.deepEqual(summary.errors, []);
   assert.equal(summary.classified, 4);
+  assert.deepEqual(summary.copiedNotMoved, ['abs-link.jpg', 'linked/via-folder.jpg', 'rel-link.jpg'].map((p) => path.join(photos, p)), 'the summary names the photos copied instead of moved');
 
   // The link targets stay where they were, unchanged; the photo the folder holds itself was moved.
   targets.forEach((t, i) => assert.deepEqual(fs.readFileSync(t), targetBytes[i], t));

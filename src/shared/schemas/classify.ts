@@ -43,6 +43,8 @@ export const ClassifyResultSchema = z.object({
   report: ClassificationReportSchema.extend({ labeled: Count }).nullable(),
   files: z.object({ predictions: z.string(), metrics: z.string().nullable(), confusion: z.string().nullable(), errors: z.string() }).nullable(),
   sortedInto: z.string().nullable(),
+  /** Photos a --move copied instead, because the folder does not own them (symlinks, files outside it): their originals stay. */
+  copiedNotMoved: z.array(z.string()),
   cancelled: z.boolean(),
   seconds: z.number(),
   imagesPerSecond: z.number(),

@@ -92,6 +92,10 @@ function printSummary(out: NodeJS.WritableStream, s: ClassifyResultInfo, recorde
   }
   if (s.files) out.write(`  reports: ${Object.values(s.files).filter(Boolean).join(', ')}\n`);
   if (s.sortedInto) out.write(`  sorted into ${s.sortedInto}\n`);
+  if (s.copiedNotMoved.length > 0) {
+    out.write(`  ${s.copiedNotMoved.length} photo(s) copied, not moved: the folder does not own them (symlinks, or files outside it), so their originals stay:\n`);
+    for (const p of s.copiedNotMoved) out.write(`    ${p}\n`);
+  }
   if (s.tta) out.write(`  ${ttaNote(recorded)}\n`);
   out.write(`  ${s.seconds.toFixed(1)} s, ${s.imagesPerSecond.toFixed(1)} images/s\n`);
   for (const e of s.errors) out.write(`  error: ${e.path}: ${e.reason}\n`);

@@ -95,6 +95,8 @@ export interface ClassifySummary {
   report: (ClassificationReport & { labeled: number }) | null;
   files: { predictions: string; metrics: string | null; confusion: string | null; errors: string } | null;
   sortedInto: string | null;
+  /** Photos a --move copied instead, because the folder does not own them (symlinks, files outside it): their originals stay. */
+  copiedNotMoved: string[];
   cancelled: boolean;
   seconds: number;
   imagesPerSecond: number;
@@ -189,6 +191,7 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
     return { best, isReview, folder, outside: null };
   };
 
+  const copiedNotMoved: string[] = [];
   const place = async (item: Decoded, folder: string | null, outside: string | null, predictedClass: string): Promise<string | null> => {
     if (!options.sortInto || !sortRoot) return null;
     if (outside) {
@@ -200,7 +203,9 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
     }
     if (!folder) return null;
     try {
-      return (await placeFile(item.path, item.sha256, folder, options.sortInto.mode, { sortRoot, sourceRootReal })).destination;
+      const placed = await placeFile(item.path, item.sha256, folder, options.sortInto.mode, { sortRoot, sourceRootReal });
+      if (placed.copiedNotMoved) copiedNotMoved.push(item.path);
+      return placed.destination;
     } catch (err) {
       // The copy is in place and only the original is left over: saying "not sorted" would be false.
       if (err instanceof SourceNotRemovedError) {
@@ -338,6 +343,7 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
     report,
     files: written,
     sortedInto: sortRoot,
+    copiedNotMoved: copiedNotMoved.sort(),
     cancelled,
     seconds,
     imagesPerSecond: seconds > 0 ? classified / seconds : 0,
