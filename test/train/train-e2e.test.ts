@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { readModelFile } from '../../src/main/jobs/inference/model-file';
 import { OnnxClassifier } from '../../src/main/jobs/inference/classifier';
+import { defaultWeightsPath } from '../../src/main/jobs/train/weights';
 import { MINERALS7, tempDir } from '../helpers/fs';
 import { parseJson, runOrelab, spawnOrelab } from '../helpers/cli';
 
@@ -126,7 +127,12 @@ test('a training run killed with SIGKILL resumes from its checkpoint and ends as
   assert.equal(await exited, 'SIGKILL', 'training finished before it could be killed');
   assert.ok(!fs.existsSync(path.join(out, 'model.onnx')));
 
-  const resumed = parseJson<TrainJson>(runOrelab(args(out)));
+  // The resume reads the same weights from another path (as after the app moved or updated): the checkpoint
+  // names them by their bytes, so it resumes.
+  const movedWeights = path.join(dir, 'moved', 'weights.safetensors');
+  fs.mkdirSync(path.dirname(movedWeights));
+  fs.copyFileSync(defaultWeightsPath(), movedWeights);
+  const resumed = parseJson<TrainJson>(runOrelab([...args(out), '--weights', movedWeights]));
   assert.equal(resumed.status, 'completed');
   assert.ok(resumed.resumedFrom && resumed.resumedFrom.epoch >= 1, `resumed from ${JSON.stringify(resumed.resumedFrom)}`);
   assert.equal(resumed.epochs.length, 3);

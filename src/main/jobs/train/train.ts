@@ -304,9 +304,13 @@ async function planRun(o: TrainOptions): Promise<RunPlan> {
   // The photos left out change the epochs and weights, so a checkpoint resumes only over the same ones. They
   // enter the hash only when there are any: a run with every photo readable keeps the hash it always had.
   const unreadable = allItems.filter((i) => !usable.has(i.specimenId)).map((i) => i.sha256).sort();
+  // The weights enter the hash by their bytes, not their path: a checkpoint resumes after the app moves or
+  // updates (its bundled weights then lie elsewhere), and a weights file replaced in place does not resume.
+  if (o.weights && !fs.existsSync(o.weights)) throw new TrainingError(`${o.weights}: no such weights file`);
+  const hashedConfig = { ...config, weights: o.weights ? sha256FileSync(o.weights) : null };
   const configHash = crypto
     .createHash('sha256')
-    .update(JSON.stringify({ config, dataset: dataset.hash, ...(unreadable.length > 0 ? { unreadable } : {}) }))
+    .update(JSON.stringify({ config: hashedConfig, dataset: dataset.hash, ...(unreadable.length > 0 ? { unreadable } : {}) }))
     .digest('hex');
   return {
     outDir, files: runFiles(outDir), dataset, classes, modelConfig, model, spec, splits, train, val, test,
