@@ -51,15 +51,20 @@ interface CvJson {
   sd: { accuracy: number; macro_f1: number };
   predicted: number;
   unlabeled: number;
+  excluded: number;
 }
 
 test('orelab cv: one out-of-fold prediction per labeled specimen, from the fold model that never saw it; groups whole; cv.json in the issue\'s shape', async () => {
   const dir = tempDir();
   const { file, db } = await catalogue(dir);
   const out = path.join(dir, 'cv');
+  // One labeled photo the user excluded: no prediction, counted apart from the unlabeled.
+  const excluded = await runCliInProcess(['exclude', '--db', file, path.join(dir, 'photos', 'quartz', '7.jpg')]);
+  assert.equal(excluded.status, 0, excluded.stderr);
   const run = await runCliInProcess(['cv', '--db', file, '--out', out, '--folds', '2', '--epochs', '1', ...QUICK]);
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /Pooled: accuracy/);
+  assert.match(run.stdout, /2 unlabeled left out, 1 excluded left out/);
 
   const cv = JSON.parse(fs.readFileSync(path.join(out, 'cv.json'), 'utf8')) as CvJson;
   assert.deepEqual(cv.folds.map((f) => f.fold), [1, 2]);
@@ -67,9 +72,10 @@ test('orelab cv: one out-of-fold prediction per labeled specimen, from the fold 
   for (const key of ['accuracy', 'macro_f1', 'per_class', 'confusion']) assert.ok(key in cv.pooled, key);
   assert.equal(cv.pooled.accuracy_ci?.length, 2);
   assert.equal(cv.pooled.macro_f1_ci?.length, 2);
-  assert.equal(cv.predicted, 24);
+  assert.equal(cv.predicted, 23);
   assert.equal(cv.unlabeled, 2);
-  assert.equal(cv.pooled.confusion.flat().reduce((a, b) => a + b, 0), 24);
+  assert.equal(cv.excluded, 1);
+  assert.equal(cv.pooled.confusion.flat().reduce((a, b) => a + b, 0), 23);
 
   const runRecord = findCvRun(db, 'cv')!;
   assert.equal(runRecord.status, 'completed');
@@ -109,7 +115,7 @@ test('orelab cv: one out-of-fold prediction per labeled specimen, from the fold 
   const tta = await runCliInProcess(['cv', '--db', file, '--out', out, '--folds', '2', '--epochs', '1', '--tta', '--json', ...QUICK]);
   assert.equal(tta.status, 0, tta.stderr);
   assert.equal((db.prepare("SELECT COUNT(*) AS n FROM training_runs").get() as { n: number }).n, 2, 'no fold trained again');
-  assert.equal(outOfFoldPredictions(db, findCvRun(db, 'cv+tta')!.id).length, 24);
+  assert.equal(outOfFoldPredictions(db, findCvRun(db, 'cv+tta')!.id).length, 23);
   assert.ok(fs.existsSync(path.join(out, 'cv-tta.json')));
   db.close();
 });

@@ -137,6 +137,11 @@ export function countSpecimens(db: Db): number {
   return (stmt(db, 'SELECT COUNT(*) AS n FROM specimens').get() as { n: number }).n;
 }
 
+/** Specimens excluded from training and evaluation (labeled or not). */
+export function countExcludedSpecimens(db: Db): number {
+  return (stmt(db, 'SELECT COUNT(*) AS n FROM specimens WHERE excluded_at IS NOT NULL').get() as { n: number }).n;
+}
+
 /** A specimen's current label (class id), read fresh: an import may have labeled it moments ago. */
 export function specimenLabelClassId(db: Db, specimenId: number): number | null {
   const row = stmt(db, 'SELECT label_class_id FROM specimens WHERE id = ?').get(specimenId) as { label_class_id: number | null } | undefined;

@@ -40,7 +40,9 @@ export const CvSummarySchema = z.object({
   sd: MeanSchema,
   tta: z.boolean(),
   predicted: Count,
+  /** Specimens left out: without a label (or under a merged class), and excluded by the user. */
   unlabeled: Count,
+  excluded: Count.default(0),
   errors: z.array(InputErrorSchema),
   classes: z.array(z.string()),
   groups: Count,

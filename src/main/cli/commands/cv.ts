@@ -65,7 +65,7 @@ function printCv(io: CliIo, r: CvResultInfo): void {
   const s = r.summary;
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   out.write(`Cross-validation "${s.name}": ${s.folds.length} folds over ${s.groups} photo groups; ${s.predicted} labeled specimens predicted out of fold${s.tta ? ' (TTA)' : ''}`);
-  out.write(`${s.unlabeled > 0 ? `, ${s.unlabeled} unlabeled left out` : ''}${s.errors.length > 0 ? `, ${s.errors.length} unreadable` : ''}${r.resumedFolds > 0 ? `; ${r.resumedFolds} folds done earlier` : ''}\n`);
+  out.write(`${s.unlabeled > 0 ? `, ${s.unlabeled} unlabeled left out` : ''}${s.excluded > 0 ? `, ${s.excluded} excluded left out` : ''}${s.errors.length > 0 ? `, ${s.errors.length} unreadable` : ''}${r.resumedFolds > 0 ? `; ${r.resumedFolds} folds done earlier` : ''}\n`);
   out.write(formatTable(['fold', 'photos', 'kept epoch', 'accuracy', 'macro F1'], s.folds.map((f) => [String(f.fold), String(f.specimens), f.keptEpoch === null ? '--' : String(f.keptEpoch), pct(f.accuracy), f.macro_f1.toFixed(3)])));
   out.write(`\nPooled: accuracy ${pct(s.pooled.accuracy)} ${formatInterval(s.pooled.accuracy_ci, true)}, macro F1 ${s.pooled.macro_f1.toFixed(3)} ${formatInterval(s.pooled.macro_f1_ci, false)}; over folds ${pct(s.mean.accuracy)} ± ${pct(s.sd.accuracy)} (sd)\n`);
   out.write(

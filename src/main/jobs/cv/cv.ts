@@ -12,6 +12,7 @@ import { writeFileAtomicSync } from '../../base/atomic-write';
 import { sha256FileSync } from '../../base/file-hash';
 import {
   activeLabeledSpecimens,
+  countExcludedSpecimens,
   countSpecimens,
   finishCvRun,
   photoGroups,
@@ -83,6 +84,8 @@ export interface CvSummary {
   /** Labeled specimens given an out-of-fold prediction, specimens without a label (no prediction), photos that could not be read. */
   predicted: number;
   unlabeled: number;
+  /** Specimens the user excluded (labeled or not): no prediction. */
+  excluded: number;
   errors: InputError[];
   classes: string[];
   groups: number;
@@ -136,7 +139,8 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
   progress(o, { phase: 'preparing', fold: 0, train: null, scored: 0, toScore: 0 });
   const rows = activeLabeledSpecimens(o.db);
   // Specimens without a label (or under a merged class): counted, never predicted; read with the rows, once.
-  const unlabeled = countSpecimens(o.db) - rows.length;
+  const excluded = countExcludedSpecimens(o.db);
+  const unlabeled = countSpecimens(o.db) - rows.length - excluded;
   const { groupOf } = photoGroups(o.db);
   const specimens = rows.map((r) => ({ id: r.id, sha256: r.sha256, class: r.class, path: r.path, group: groupOf.get(r.id) ?? r.id }));
   const classes = [...new Set(rows.map((r) => r.class))].sort((a, b) => a.localeCompare(b));
@@ -186,7 +190,7 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
     finishCvRun(o.db, cvRunId, 'failed', null);
     throw err;
   }
-  const summary = summarize(o, classes, foldSummaries, allPredictions, errors, groupOf, config, unlabeled);
+  const summary = summarize(o, classes, foldSummaries, allPredictions, errors, groupOf, config, { unlabeled, excluded });
   writeFileAtomicSync(files.summary, JSON.stringify(summary, null, 2) + '\n');
   finishCvRun(o.db, cvRunId, 'completed', { ...summary, folds: summary.folds.map(({ per_class: _, ...f }) => f) });
   return { status: 'completed', cvRunId, summary, summaryPath: files.summary, resumedFolds };
@@ -320,7 +324,7 @@ function summarize(
   errors: InputError[],
   groupOf: ReadonlyMap<number, number>,
   config: Record<string, unknown>,
-  unlabeled: number,
+  leftOut: { unlabeled: number; excluded: number },
 ): CvSummary {
   // The macro F1 interval resamples whole photo groups: photos of one rock are not independent evidence.
   const pooled = reportOf(classes, predictions, predictions.map((p) => groupOf.get(p.specimenId) ?? p.specimenId));
@@ -335,7 +339,7 @@ function summarize(
     sd: { accuracy: accuracy.sd, macro_f1: macroF1.sd },
     tta: o.tta,
     predicted: predictions.length,
-    unlabeled,
+    ...leftOut,
     errors,
     classes,
     groups: labeled.size,
