@@ -55,7 +55,7 @@ export function FilterBar({ value, onChange, total, idPrefix }: { value: FilterS
         id={id('search')}
         type="search"
         className="search"
-        placeholder="Code, file name, sha…"
+        placeholder="Code, file, sha…"
         aria-label="Search by sample code, file name or sha prefix"
         value={search}
         onChange={(e) => setSearch(e.target.value)}
