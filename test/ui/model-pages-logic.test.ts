@@ -51,5 +51,6 @@ test('heat colours: a ramp from dark blue to red; attention maps are stretched t
   assert.deepEqual([...rgba.slice(4, 7)], heatColor(1), 'the largest value gets the top colour, however small the range');
   assert.equal(rgba[3], 255);
   assert.equal(confusionShade(0, 10, false), 'transparent');
-  assert.match(confusionShade(10, 10, true), /^rgba\(31, 122, 77, 0\.900\)$/);
+  assert.equal(confusionShade(10, 10, true), 'rgb(26, 107, 69)', 'a whole row: the full green');
+  assert.equal(confusionShade(1, 10, false), 'rgb(238, 214, 211)', 'a tenth: a light red');
 });

@@ -44,8 +44,12 @@ function buildQuery(db: Db, f: SpecimenFilter): BuiltQuery {
   if (f.flagged !== undefined) where.push(f.flagged ? 's.flagged = 1' : 's.flagged = 0');
   if (f.excluded !== undefined) where.push(f.excluded ? 's.excluded_at IS NOT NULL' : 's.excluded_at IS NULL');
   if (f.sampleCode && f.sampleCode.trim()) {
-    where.push(`s.sample_code LIKE ? ESCAPE '\\'`);
-    values.push(`%${f.sampleCode.trim().replace(/[%_\\]/g, '\\$&')}%`);
+    // The search box (the filter's `sampleCode`): a card shows the sample code, else the file name, and a sha
+    // prefix is how the CLI names a specimen, so the search matches all three: a sample code or file name
+    // containing the text (LIKE: ASCII case-insensitive), or a sha256 starting with it.
+    const term = f.sampleCode.trim().replace(/[%_\\]/g, '\\$&');
+    where.push(`(s.sample_code LIKE ? ESCAPE '\\' OR s.original_name LIKE ? ESCAPE '\\' OR s.sha256 LIKE ? ESCAPE '\\')`);
+    values.push(`%${term}%`, `%${term}%`, `${term}%`);
   }
   if (f.mismatch) where.push('c.name IS NOT NULL AND p.predicted_class IS NOT NULL AND p.predicted_class <> c.name COLLATE NOCASE');
   if (f.confidenceMin !== undefined) {

@@ -1,4 +1,4 @@
-// Filters over the catalogue: class (or unlabeled), split, sample-code search, and the prediction filters
+// Filters over the catalogue: class (or unlabeled), split, search (sample code, file name, sha prefix), and the prediction filters
 // (prediction ≠ label, confidence range) that read the predictions table — empty until a model has run.
 import { useEffect, useState } from 'react';
 import type { ModelBrief } from '../../shared/ipc';
@@ -55,8 +55,8 @@ export function FilterBar({ value, onChange, total, idPrefix }: { value: FilterS
         id={id('search')}
         type="search"
         className="search"
-        placeholder="Sample code…"
-        aria-label="Search by sample code"
+        placeholder="Code, file, sha…"
+        aria-label="Search by sample code, file name or sha prefix"
         value={search}
         onChange={(e) => setSearch(e.target.value)}
       />

@@ -1,11 +1,14 @@
 // The virtualized thumbnail grid: rows are windowed with @tanstack/react-virtual (only the visible rows, plus a
 // few, exist in the DOM) and their items come page by page from the main process (useSpecimenPages).
-// Keyboard: arrows, Home/End, PageUp/PageDown move the cursor (shift extends); other keys go to onKeyDown.
-import { useEffect, useLayoutEffect, useRef, useState, type CSSProperties, type KeyboardEvent, type MouseEvent, type ReactNode, type RefObject } from 'react';
+// Keyboard: arrows, Home/End, PageUp/PageDown move the cursor (shift extends); other keys go to onKeyDown. The grid
+// taking the focus other than by a click (Tab, or a page focusing it) puts the cursor on the first card, or back
+// where it was. A card's accessible name is its visible text (chip, name, prediction) in words, then what its
+// badges show (split, flag): nothing visible is left out of it.
+import { useEffect, useLayoutEffect, useRef, useState, type CSSProperties, type FocusEvent, type KeyboardEvent, type MouseEvent, type ReactNode, type RefObject } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { SpecimenSummary } from '../../shared/ipc';
 import type { SpecimenPages } from '../hooks/useSpecimenPages';
-import { isNavKey, moveCursor } from '../lib/grid-nav';
+import { entryCursor, isNavKey, moveCursor } from '../lib/grid-nav';
 import { classColor, formatPercent } from '../lib/format';
 import { imageUrl } from '../api';
 
@@ -72,6 +75,23 @@ export function SpecimenGrid(props: SpecimenGridProps) {
     if (cursor !== null && rowCount > 0) virtualizer.scrollToIndex(Math.floor(cursor / columns), { align: 'auto' });
   }, [cursor, columns, rowCount, virtualizer]);
 
+  // Focus that comes with a click is the click's: the cell clicked gets the cursor, not the first one first.
+  const pointerDown = useRef(false);
+  const { onNavigate } = props;
+  const enter = () => {
+    const at = entryCursor(cursor, total);
+    if (at !== null && at !== cursor) onNavigate(at, false);
+  };
+  const onFocus = (e: FocusEvent<HTMLDivElement>) => {
+    const byPointer = pointerDown.current;
+    pointerDown.current = false;
+    if (e.target === e.currentTarget && !byPointer) enter();
+  };
+  // Focused before its list arrived (a page focuses its grid on load): the cursor goes in once there are cards.
+  useEffect(() => {
+    if (cursor === null && total > 0 && scrollRef.current !== null && document.activeElement === scrollRef.current) onNavigate(0, false);
+  }, [cursor, total, onNavigate]);
+
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     props.onKeyDown?.(e);
     if (e.defaultPrevented) return;
@@ -92,13 +112,14 @@ export function SpecimenGrid(props: SpecimenGridProps) {
         id={`${idPrefix}-cell-${index}`}
         role="option"
         aria-selected={selected}
-        aria-label={item ? describe(item) : 'loading'}
+        aria-label={item ? undefined : 'loading'}
         className={`cell${selected ? ' selected' : ''}${index === cursor ? ' cursor' : ''}`}
         data-index={index}
         data-specimen-id={item?.id}
         onClick={onClick}
       >
-        <div className="cell-thumb">
+        {/* What the badges say is in the caption's words (Caption), so they are hidden from the accessible name. */}
+        <div className="cell-thumb" aria-hidden="true">
           {item ? <img src={imageUrl('thumb', item.id, catalogueKey)} alt="" draggable={false} decoding="async" /> : null}
           {item?.split ? <span className={`split-badge split-${item.split}`}>{item.split}</span> : null}
           {item?.flagged ? <span className="flag-badge" title="flagged for expert review">⚑</span> : null}
@@ -123,6 +144,9 @@ export function SpecimenGrid(props: SpecimenGridProps) {
       aria-label={props.label}
       aria-multiselectable={props.multiSelect ?? false}
       aria-activedescendant={cursor !== null && cursor < total ? `${idPrefix}-cell-${cursor}` : undefined}
+      onPointerDown={() => (pointerDown.current = true)}
+      onPointerUp={() => (pointerDown.current = false)}
+      onFocus={onFocus}
       onKeyDown={onKeyDown}
     >
       {pages.total === 0 ? <div className="grid-empty">{props.empty}</div> : null}
@@ -151,10 +175,12 @@ export function SpecimenGrid(props: SpecimenGridProps) {
   );
 }
 
-function describe(item: SpecimenSummary): string {
-  return [item.sampleCode ?? item.originalName, item.label ?? 'unlabeled', item.split ?? ''].filter(Boolean).join(', ');
-}
-
+/**
+ * The caption: the label chip, the sample code (else the file name), and the model's prediction, "→ chrysocolla 59%"
+ * where it disagrees with the label, else "59% sure". Words for the screen reader stand beside the symbols (the
+ * arrow is "predicted"), and the badges over the photo (split, flag) are said last: the accessible name is the
+ * visible text, in words.
+ */
 function Caption({ item }: { item: SpecimenSummary }) {
   const p = item.prediction;
   const disagrees = p !== null && item.label !== null && p.predictedClass.toLowerCase() !== item.label.toLowerCase();
@@ -165,11 +191,19 @@ function Caption({ item }: { item: SpecimenSummary }) {
         {item.sampleCode ?? item.originalName}
       </span>
       {p ? (
-        <span className={`prediction${disagrees ? ' disagrees' : ''}`} title={`model predicts ${p.predictedClass} (${formatPercent(p.confidence, 0)})`}>
-          {disagrees ? `→ ${p.predictedClass} ` : ''}
-          {formatPercent(p.confidence, 0)}
+        <span className={`prediction${disagrees ? ' disagrees' : ''}`} title={`the model predicts ${p.predictedClass}, ${formatPercent(p.confidence, 0)} sure`}>
+          {disagrees ? (
+            <>
+              <span aria-hidden="true">→</span>
+              <span className="visually-hidden">predicted</span> {p.predictedClass} {formatPercent(p.confidence, 0)}
+            </>
+          ) : (
+            `${formatPercent(p.confidence, 0)} sure`
+          )}
         </span>
       ) : null}
+      {item.split ? <span className="visually-hidden">, {item.split} split</span> : null}
+      {item.flagged ? <span className="visually-hidden">, flagged for expert review</span> : null}
     </div>
   );
 }

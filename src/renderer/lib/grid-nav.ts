@@ -34,6 +34,16 @@ export function moveCursor(cursor: number | null, key: NavKey, columns: number, 
   }
 }
 
+/**
+ * Where the cursor is once the grid has the keyboard focus (a Tab, or a page focusing it): where it was, kept on
+ * the list, else the first item; null when the grid is empty. No arrow key is needed to start.
+ */
+export function entryCursor(cursor: number | null, total: number): number | null {
+  if (total <= 0) return null;
+  if (cursor === null) return 0;
+  return Math.min(Math.max(cursor, 0), total - 1);
+}
+
 /** Digit keys 1..9 pick the class at that position in the list; 0 clears the label. undefined: not a class key. */
 export function classForDigit<T>(key: string, classes: readonly T[]): T | null | undefined {
   if (!/^[0-9]$/.test(key)) return undefined;
