@@ -1,5 +1,6 @@
 // Classification metrics from a confusion matrix (rows = true class, columns = predicted class), with their
 // 95% intervals (shared/intervals.ts).
+import type { ReliabilityBin } from './calibration';
 import { bootstrapMacroF1Interval, wilsonInterval, type BootstrapOptions, type Interval } from './intervals';
 
 export interface PerClassMetrics {
@@ -30,6 +31,13 @@ export interface ClassificationReport {
    * from the photos themselves has it: a confusion matrix alone cannot say which photos belong together.
    */
   macro_f1_ci?: Interval;
+  /**
+   * Expected calibration error of the predicted class's confidence, over ECE_BINS equal-width bins, and those
+   * bins (shared/calibration.ts). Only a report built where the probabilities are known has them (an evaluation);
+   * a confusion matrix, or a report stored by an older Orelab, does not.
+   */
+  ece?: number;
+  reliability?: ReliabilityBin[];
 }
 
 /** How classificationReport computes its macro F1 interval (groups: a group id per photo, resampled whole). */

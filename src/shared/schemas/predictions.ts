@@ -32,6 +32,14 @@ export const PerClassMetricsSchema = z.object({
   precision_ci: IntervalSchema.optional(),
   recall_ci: IntervalSchema.optional(),
 });
+/** One bin of the reliability diagram; an empty bin has no means. */
+export const ReliabilityBinSchema = z.object({
+  bin_lo: z.number(),
+  bin_hi: z.number(),
+  count: Count,
+  mean_confidence: z.number().nullable(),
+  accuracy: z.number().nullable(),
+});
 export const ClassificationReportSchema = z.object({
   classes: z.array(z.string()),
   accuracy: z.number(),
@@ -41,6 +49,9 @@ export const ClassificationReportSchema = z.object({
   confusion: z.array(z.array(Count)),
   accuracy_ci: IntervalSchema.optional(),
   macro_f1_ci: IntervalSchema.optional(),
+  // Calibration (shared/calibration.ts): only where the probabilities were known, so optional as the intervals.
+  ece: z.number().optional(),
+  reliability: z.array(ReliabilityBinSchema).optional(),
 }) satisfies z.ZodType<ClassificationReport>;
 export type ClassificationReportInfo = z.output<typeof ClassificationReportSchema>;
 
