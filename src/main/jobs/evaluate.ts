@@ -1,4 +1,5 @@
 import type { InputError, Split } from '../../shared/domain';
+import { calibrationOfPredictions } from '../../shared/calibration';
 import { argmax, classificationReport, type ClassificationReport } from '../../shared/metrics';
 import { labeledSplitSpecimens, photoGroups, putPrediction, registerModel, type Db } from '../catalogue';
 import { PreprocessCache, cacheDirForCatalogue } from '../images/preprocess';
@@ -75,12 +76,12 @@ export async function evaluateItems(
   // Counted, not inferred from the signal: a cancel that lands after the last batch leaves a whole result, and
   // warmCache stops early on a cancel too (its usable list is then short, not the items).
   const partial = usable.length + errors.length < items.length || scored.length < usable.length;
-  const report = classificationReport(
-    model.classes,
-    scored.map((s) => s.classIndex),
-    scored.map((s) => argmax(s.probabilities)),
-    options.groupOf ? { groups: scored.map((s) => options.groupOf!.get(s.specimenId) ?? s.specimenId) } : {},
-  );
+  const truth = scored.map((s) => s.classIndex);
+  const predicted = scored.map((s) => argmax(s.probabilities));
+  const report = {
+    ...classificationReport(model.classes, truth, predicted, options.groupOf ? { groups: scored.map((s) => options.groupOf!.get(s.specimenId) ?? s.specimenId) } : {}),
+    ...calibrationOfPredictions(truth, predicted, scored.map((s, i) => s.probabilities[predicted[i]!]!)),
+  };
   return { report, scored, errors, partial, total: items.length };
 }
 

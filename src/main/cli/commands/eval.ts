@@ -84,11 +84,11 @@ export const evalCommand: Command = {
         if (summary.cancelled) partial = `the ${summary.report.labeled} labeled photos scored before the interruption, not the whole folder`;
       }
       bar.done();
-      const { classes, accuracy, macro_f1, per_class, confusion, accuracy_ci, macro_f1_ci } = report;
+      const { classes, accuracy, macro_f1, per_class, confusion, accuracy_ci, macro_f1_ci, ece, reliability } = report;
       // An interrupted evaluation still shows what it scored, but never as the final result: said on stderr,
       // and marked in the JSON, so that a script reading only stdout can tell.
       if (partial) io.stderr.write(`orelab eval: interrupted: PARTIAL metrics over ${partial}; run it again for the final result\n`);
-      if (boolOpt(args, 'json')) writeJson(io, { classes, accuracy, macro_f1, per_class, confusion, accuracy_ci, macro_f1_ci, model: classifier.modelId, partial: partial !== null, tta, ...notes });
+      if (boolOpt(args, 'json')) writeJson(io, { classes, accuracy, macro_f1, per_class, confusion, accuracy_ci, macro_f1_ci, ece, reliability, model: classifier.modelId, partial: partial !== null, tta, ...notes });
       else {
         io.stdout.write(`model ${classifier.modelId}: ${partial ? 'PARTIAL (interrupted) ' : ''}accuracy ${(100 * accuracy).toFixed(2)}% ${formatInterval(accuracy_ci, true)}, macro F1 ${macro_f1.toFixed(4)} ${formatInterval(macro_f1_ci, false)} (95% intervals)\n\n`);
         io.stdout.write(formatTable(['class', 'support', 'precision', 'recall', 'F1'], per_class.map((c) => [c.class, String(c.support), c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3)])));

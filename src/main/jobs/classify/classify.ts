@@ -3,6 +3,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import type { InputError } from '../../../shared/domain';
 import { classificationReport, type ClassificationReport } from '../../../shared/metrics';
+import { calibrationOfPredictions } from '../../../shared/calibration';
 import { predictedProbabilitiesBySha, registerModel, type Db } from '../../catalogue';
 import { withTestTimeAugmentation, type BatchClassifier } from '../batch-classifier';
 import { countImages, describeFsError, scanFolder } from '../../images/scan';
@@ -151,7 +152,7 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
   // What earlier runs of this model finished: the CSV's complete rows, and the catalogue's predictions.
   const csvRows: CsvRows = new Set();
   const known = new Map<string, Known>();
-  const outcomes: { label: string | null; predicted: number }[] = [];
+  const outcomes: { label: string | null; predicted: number; confidence: number }[] = [];
   // First, so that a --csv file Orelab did not write is refused before anything else happens.
   if (files) openPredictionsCsv(files, classes, classifier.modelId, tta, csvRows, known);
   if (options.db) registerModel(options.db, classifier.catalogueRecord());
@@ -226,7 +227,7 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
       const d = destinationFor(probs);
       predicted[classes[d.best]!]!++;
       if (d.isReview) review++;
-      outcomes.push({ label: item.label, predicted: d.best });
+      outcomes.push({ label: item.label, predicted: d.best, confidence: probs[d.best]! });
       records.push({
         item,
         folder: d.folder,
@@ -316,9 +317,11 @@ export async function classifyFolder(options: ClassifyOptions): Promise<Classify
   if (csvOut) await new Promise<void>((resolve) => csvOut.end(resolve));
 
   const labeled = outcomes.filter((o) => o.label !== null);
+  const truth = labeled.map((o) => classIndex.get(o.label!.toLowerCase())!);
+  const labeledPredicted = labeled.map((o) => o.predicted);
   const report =
     labeled.length > 0
-      ? { ...classificationReport(classes, labeled.map((o) => classIndex.get(o.label!.toLowerCase())!), labeled.map((o) => o.predicted)), labeled: labeled.length }
+      ? { ...classificationReport(classes, truth, labeledPredicted), ...calibrationOfPredictions(truth, labeledPredicted, labeled.map((o) => o.confidence)), labeled: labeled.length }
       : null;
   let written: ClassifySummary['files'] = null;
   if (files) {
