@@ -56,3 +56,33 @@ export function assignUnits(
 export function seededKey(seed: number, sha256: string): string {
   return crypto.createHash('sha256').update(`${seed}:${sha256}`).digest('hex');
 }
+
+/** A specimen as group placement sees it: its class, its photo group, and its sha256 (the seeded order). */
+export interface GroupedSpecimen {
+  sha256: string;
+  class: string;
+  group: number;
+}
+
+/**
+ * The bin of each photo group, stratified by class (assignUnits), in an order fixed by the seed: a group is one
+ * unit, ordered among equals by its first member's sha256 (the smallest). Cross-validation folds and the label
+ * audit's folds both place groups this way.
+ */
+export function placeGroups(specimens: readonly GroupedSpecimen[], shares: readonly number[], seed: number): Map<number, number> {
+  const members = new Map<number, GroupedSpecimen[]>();
+  const classTotals = new Map<string, number>();
+  for (const s of specimens) {
+    members.set(s.group, [...(members.get(s.group) ?? []), s]);
+    classTotals.set(s.class, (classTotals.get(s.class) ?? 0) + 1);
+  }
+  const groups = [...members];
+  const units: StratifyUnit[] = groups.map(([, list]) => {
+    const classCounts = new Map<string, number>();
+    for (const s of list) classCounts.set(s.class, (classCounts.get(s.class) ?? 0) + 1);
+    const first = list.reduce((a, b) => (a.sha256 < b.sha256 ? a : b));
+    return { key: seededKey(seed, first.sha256), classCounts };
+  });
+  const bins = assignUnits(units, shares, new Map(), classTotals);
+  return new Map(groups.map(([group], i) => [group, bins[i]!]));
+}

@@ -3,9 +3,9 @@
 // shared/schemas/labels.ts. An exclusion is a label operation (catalogue/labels.ts): it shows in each photo's label
 // history, and `orelab undo` / labels.undo revert it like a label change.
 import type { ExcludeByReferenceParams, ExcludeByReferenceResult, ExcludeParams, ExclusionResult, IncludeParams } from '../../shared/schemas';
-import { UserError } from '../../shared/errors';
-import { getSpecimen, resolveSpecimenRef, setExclusion, SpecimenReferenceError } from '../catalogue';
+import { getSpecimen, setExclusion } from '../catalogue';
 import type { ServiceContext } from './context';
+import { resolveAllSpecimenRefs } from './label';
 
 /** Exclusion needs the catalogue only. */
 type ExcludeContext = Pick<ServiceContext, 'db'>;
@@ -28,17 +28,7 @@ export function includeSpecimens(ctx: ExcludeContext, params: IncludeParams): Ex
  */
 export function excludeByReference(ctx: ExcludeContext, params: ExcludeByReferenceParams): ExcludeByReferenceResult {
   const { db } = ctx;
-  const ids: number[] = [];
-  const problems: string[] = [];
-  for (const ref of params.refs) {
-    try {
-      ids.push(resolveSpecimenRef(db, ref));
-    } catch (err) {
-      if (err instanceof SpecimenReferenceError) problems.push(err.message);
-      else throw err;
-    }
-  }
-  if (problems.length) throw new UserError('not-found', `${problems.join('\n')}\nnothing was ${params.exclude ? 'excluded' : 'included'}`);
+  const ids = resolveAllSpecimenRefs(db, params.refs, `nothing was ${params.exclude ? 'excluded' : 'included'}`);
   const r = setExclusion(db, ids, params.exclude ? { exclude: true, reason: params.reason } : { exclude: false });
   const changed = new Set(r.changed);
   const specimens = [...new Set(ids)].map((id) => {

@@ -35,8 +35,29 @@ import {
   describeLabelOpChange,
   redoLabelOp,
   undoLabelOp,
+  type Db,
 } from '../catalogue';
 import type { ServiceContext } from './context';
+
+/**
+ * The specimens named by sha256 prefix or path, all or none: every reference that names no specimen (or more
+ * than one) is reported at once, in one error, so that a typo never half-applies a bulk change. `nothingDone`
+ * ends the message ("nothing was excluded").
+ */
+export function resolveAllSpecimenRefs(db: Db, refs: readonly string[], nothingDone?: string): number[] {
+  const ids: number[] = [];
+  const problems: string[] = [];
+  for (const ref of refs) {
+    try {
+      ids.push(resolveSpecimenRef(db, ref));
+    } catch (err) {
+      if (err instanceof SpecimenReferenceError) problems.push(err.message);
+      else throw err;
+    }
+  }
+  if (problems.length) throw new UserError('not-found', [...problems, ...(nothingDone ? [nothingDone] : [])].join('\n'));
+  return ids;
+}
 
 /** Labeling needs the catalogue only. */
 type LabelContext = Pick<ServiceContext, 'db'>;
@@ -52,17 +73,7 @@ export function assignLabels(ctx: LabelContext, params: LabelParams): LabelResul
  */
 export function labelByReference(ctx: LabelContext, params: LabelByReferenceParams): LabelByReferenceResult {
   const { db } = ctx;
-  const ids: number[] = [];
-  const problems: string[] = [];
-  for (const ref of params.refs) {
-    try {
-      ids.push(resolveSpecimenRef(db, ref));
-    } catch (err) {
-      if (err instanceof SpecimenReferenceError) problems.push(err.message);
-      else throw err;
-    }
-  }
-  if (problems.length) throw new UserError('not-found', problems.join('\n'));
+  const ids = resolveAllSpecimenRefs(db, params.refs);
   // One transaction: a class created for this label disappears with it if the labeling fails.
   const { opId, changed } = db.transaction(() => assignLabel(db, ids, ensureClass(db, params.className)))();
   return { class: params.className, requested: ids.length, changed, opId } satisfies LabelByReferenceResult;

@@ -3,7 +3,7 @@
 // fold is never seen by the model that predicts it, neither to train nor to choose its epoch.
 import { UserError } from '../../../shared/errors';
 import type { Split } from '../../../shared/domain';
-import { assignUnits, seededKey, type StratifyUnit } from '../../base/stratify';
+import { placeGroups } from '../../base/stratify';
 
 export interface FoldSpecimen {
   id: number;
@@ -64,23 +64,4 @@ export function planFolds(specimens: readonly FoldSpecimen[], folds: number, see
       return out;
     },
   };
-}
-
-/** The bin of each group, stratified by class (base/stratify.ts), in an order fixed by the seed. */
-function placeGroups(specimens: readonly FoldSpecimen[], shares: readonly number[], seed: number): Map<number, number> {
-  const members = new Map<number, FoldSpecimen[]>();
-  const classTotals = new Map<string, number>();
-  for (const s of specimens) {
-    members.set(s.group, [...(members.get(s.group) ?? []), s]);
-    classTotals.set(s.class, (classTotals.get(s.class) ?? 0) + 1);
-  }
-  const groups = [...members];
-  const units: StratifyUnit[] = groups.map(([, list]) => {
-    const classCounts = new Map<string, number>();
-    for (const s of list) classCounts.set(s.class, (classCounts.get(s.class) ?? 0) + 1);
-    const first = list.reduce((a, b) => (a.sha256 < b.sha256 ? a : b));
-    return { key: seededKey(seed, first.sha256), classCounts };
-  });
-  const bins = assignUnits(units, shares, new Map(), classTotals);
-  return new Map(groups.map(([group], i) => [group, bins[i]!]));
 }

@@ -5,7 +5,7 @@
 //
 // A class with photos of fewer than K rocks cannot be spread over K folds: it is set aside as too small to
 // audit (its specimens are neither scored nor trained on), and the rest are audited.
-import { assignUnits, seededKey, type StratifyUnit } from '../../base/stratify';
+import { placeGroups } from '../../base/stratify';
 import { fitLogistic, matrix, predictProbabilities, type LogisticOptions } from './logistic';
 
 export interface QuickSpecimen {
@@ -76,21 +76,7 @@ export function planQuickFolds(all: readonly QuickSpecimen[], folds: number, see
   const specimens = all.filter((s) => !small.has(s.class));
   const classes = [...new Set(specimens.map((s) => s.class))].sort((a, b) => a.localeCompare(b));
 
-  const members = new Map<number, QuickSpecimen[]>();
-  const classTotals = new Map<string, number>();
-  for (const s of specimens) {
-    members.set(s.group, [...(members.get(s.group) ?? []), s]);
-    classTotals.set(s.class, (classTotals.get(s.class) ?? 0) + 1);
-  }
-  const groups = [...members];
-  const units: StratifyUnit[] = groups.map(([, list]) => {
-    const classCounts = new Map<string, number>();
-    for (const s of list) classCounts.set(s.class, (classCounts.get(s.class) ?? 0) + 1);
-    const first = list.reduce((a, b) => (a.sha256 < b.sha256 ? a : b));
-    return { key: seededKey(seed, first.sha256), classCounts };
-  });
-  const bins = assignUnits(units, new Array<number>(folds).fill(1), new Map(), classTotals);
-  const foldOfGroup = new Map(groups.map(([group], i) => [group, bins[i]!]));
+  const foldOfGroup = placeGroups(specimens, new Array<number>(folds).fill(1), seed);
   return { classes, specimens, tooSmall, foldOf: new Map(specimens.map((s) => [s.id, foldOfGroup.get(s.group)!])) };
 }
 
