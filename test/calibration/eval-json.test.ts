@@ -3,14 +3,11 @@
 // real ONNX model and real JPEGs; nothing trains.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { assignSplits, openDatabase, storedPredictions } from '../../src/main/catalogue';
-import { importFolder } from '../../src/main/jobs/import';
+import { openDatabase, storedPredictions } from '../../src/main/catalogue';
 import { expectedCalibrationError, type ReliabilityBin } from '../../src/shared/calibration';
 import { argmax } from '../../src/shared/metrics';
 import { tempDir } from '../helpers/fs';
-import { makeJpeg } from '../helpers/images';
+import { labeledJpegCatalogue } from '../helpers/images';
 import { makeTinyClassifier } from '../helpers/model';
 import { runCliInProcess } from '../helpers/cli';
 
@@ -24,19 +21,6 @@ interface EvalJson {
   reliability: ReliabilityBin[];
 }
 
-async function labeledPhotos(dir: string): Promise<{ file: string; photos: string }> {
-  const photos = path.join(dir, 'photos');
-  for (const [c, name] of CLASSES.entries()) {
-    fs.mkdirSync(path.join(photos, name), { recursive: true });
-    for (let i = 0; i < 6; i++) fs.writeFileSync(path.join(photos, name, `${i}.jpg`), await makeJpeg(50 * c + i, 40, 36));
-  }
-  const file = path.join(dir, 'c.sqlite');
-  const db = openDatabase(file);
-  await importFolder(db, { folder: photos, labelsFromFolders: true });
-  assignSplits(db, 0);
-  db.close();
-  return { file, photos };
-}
 
 async function evalJson(args: string[]): Promise<EvalJson> {
   const run = await runCliInProcess(['eval', ...args, '--json']);
@@ -46,7 +30,7 @@ async function evalJson(args: string[]): Promise<EvalJson> {
 
 test('eval --json on a catalogue split: ece and 15 reliability bins, from the probabilities it recorded', async () => {
   const dir = tempDir();
-  const { file } = await labeledPhotos(dir);
+  const { file } = await labeledJpegCatalogue(dir, CLASSES);
   const result = await evalJson(['--model', makeTinyClassifier(dir, CLASSES, { seed: 5 }), '--db', file, '--split', 'train']);
   const db = openDatabase(file);
   const stored = storedPredictions(db, result.model, 'train');
@@ -80,7 +64,7 @@ test('eval --json on a catalogue split: ece and 15 reliability bins, from the pr
 
 test('eval --json on a labeled folder reports the calibration of every labeled photo', async () => {
   const dir = tempDir();
-  const { photos } = await labeledPhotos(dir);
+  const { photos } = await labeledJpegCatalogue(dir, CLASSES);
   const result = await evalJson(['--model', makeTinyClassifier(dir, CLASSES, { seed: 5 }), photos]);
   assert.equal(result.reliability.length, 15);
   assert.equal(

@@ -4,8 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { assignSplits, labeledSplitSpecimens, openDatabase, storedPredictions } from '../../src/main/catalogue';
-import { importFolder } from '../../src/main/jobs/import';
+import { labeledSplitSpecimens, openDatabase, storedPredictions } from '../../src/main/catalogue';
 import { evaluateItems } from '../../src/main/jobs/evaluate';
 import { TTA_VIEWS, withTestTimeAugmentation } from '../../src/main/jobs/batch-classifier';
 import { classifyFolder } from '../../src/main/jobs/classify/classify';
@@ -14,7 +13,7 @@ import { dihedralSource, IDENTITY, type Dihedral } from '../../src/main/images/d
 import { AUGREG_PREPROCESS, preprocessImage, writeNormalizedChw } from '../../src/main/images/preprocess';
 import { randomDihedral } from '../../src/main/jobs/train/augment';
 import { MINERALS7, tempDir } from '../helpers/fs';
-import { makeJpeg } from '../helpers/images';
+import { labeledJpegCatalogue } from '../helpers/images';
 import { makeTinyClassifier } from '../helpers/model';
 import { runCliInProcess } from '../helpers/cli';
 
@@ -74,20 +73,6 @@ test('a photo and its quarter-turned copy get the same probabilities with TTA, a
   }
 });
 
-/** A catalogue of 2 × 6 labeled photos, split 8:1:1. */
-async function smallCatalogue(dir: string): Promise<{ file: string; photos: string }> {
-  const photos = path.join(dir, 'photos');
-  for (const [c, name] of CLASSES.entries()) {
-    fs.mkdirSync(path.join(photos, name), { recursive: true });
-    for (let i = 0; i < 6; i++) fs.writeFileSync(path.join(photos, name, `${i}.jpg`), await makeJpeg(50 * c + i, 40, 36));
-  }
-  const file = path.join(dir, 'c.sqlite');
-  const db = openDatabase(file);
-  await importFolder(db, { folder: photos, labelsFromFolders: true });
-  assignSplits(db, 0);
-  db.close();
-  return { file, photos };
-}
 
 interface EvalJson {
   classes: string[];
@@ -100,7 +85,7 @@ interface EvalJson {
 
 test('eval --tta on a catalogue split writes valid JSON that records the flag, and its predictions replace the plain ones', async () => {
   const dir = tempDir();
-  const { file } = await smallCatalogue(dir);
+  const { file } = await labeledJpegCatalogue(dir, CLASSES);
   const model = makeTinyClassifier(dir, CLASSES, { seed: 5 });
   const evalJson = async (extra: string[]) => {
     const run = await runCliInProcess(['eval', '--model', model, '--db', file, '--split', 'train', '--json', ...extra]);
@@ -152,7 +137,7 @@ test('eval --tta on a catalogue split writes valid JSON that records the flag, a
 
 test('eval --tta on a labeled folder (classification underneath) records the flag too, and scores every photo', async () => {
   const dir = tempDir();
-  const { photos } = await smallCatalogue(dir);
+  const { photos } = await labeledJpegCatalogue(dir, CLASSES);
   const run = await runCliInProcess(['eval', '--model', makeTinyClassifier(dir, CLASSES, { seed: 5 }), photos, '--tta', '--json']);
   assert.equal(run.status, 0, run.stderr);
   const result = JSON.parse(run.stdout) as EvalJson;
@@ -162,7 +147,7 @@ test('eval --tta on a labeled folder (classification underneath) records the fla
 
 test('classify --tta marks its CSV, and neither kind of run resumes the other kind’s CSV', async () => {
   const dir = tempDir();
-  const { photos } = await smallCatalogue(dir);
+  const { photos } = await labeledJpegCatalogue(dir, CLASSES);
   const classifier = await OnnxClassifier.open(makeTinyClassifier(dir, CLASSES, { seed: 7 }), { workers: 1 });
   try {
     const csv = path.join(dir, 'out', 'p.csv');
@@ -185,7 +170,7 @@ test('classify --tta marks its CSV, and neither kind of run resumes the other ki
 
 test('classify resumes from the catalogue only predictions of its own kind: --tta runs every plain-predicted photo again and replaces them, and the other way round', async () => {
   const dir = tempDir();
-  const { file, photos } = await smallCatalogue(dir);
+  const { file, photos } = await labeledJpegCatalogue(dir, CLASSES);
   const classifier = await OnnxClassifier.open(makeTinyClassifier(dir, CLASSES, { seed: 9 }), { workers: 1 });
   const db = openDatabase(file);
   try {

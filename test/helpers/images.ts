@@ -1,5 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
+import { assignSplits, openDatabase } from '../../src/main/catalogue';
+import { importFolder } from '../../src/main/jobs/import';
 
 /** A real JPEG of a smooth colour gradient, distinct per seed. */
 export async function makeJpeg(seed: number, width = 64, height = 48): Promise<Buffer> {
@@ -40,4 +44,22 @@ export function makePngBomb(width = 30000, height = 30000): Buffer {
     chunk('IDAT', zlib.deflateSync(rows)),
     chunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+/**
+ * A catalogue of `perClass` synthetic JPEGs in each class folder of `dir/photos`, imported with folder labels
+ * and split 8:1:1 (seed 0): the small real catalogue that eval and classify tests score.
+ */
+export async function labeledJpegCatalogue(dir: string, classes: readonly string[], perClass = 6): Promise<{ file: string; photos: string }> {
+  const photos = path.join(dir, 'photos');
+  for (const [c, name] of classes.entries()) {
+    fs.mkdirSync(path.join(photos, name), { recursive: true });
+    for (let i = 0; i < perClass; i++) fs.writeFileSync(path.join(photos, name, `${i}.jpg`), await makeJpeg(50 * c + i, 40, 36));
+  }
+  const file = path.join(dir, 'c.sqlite');
+  const db = openDatabase(file);
+  await importFolder(db, { folder: photos, labelsFromFolders: true });
+  assignSplits(db, 0);
+  db.close();
+  return { file, photos };
 }
