@@ -19,7 +19,7 @@ import { auditSpecimens } from '../src/main/catalogue/label-issues';
 import { importFolder } from '../src/main/jobs/import';
 import { planQuickFolds, quickOutOfFold } from '../src/main/jobs/label-issues/quick';
 import { findLabelIssues } from '../src/main/services/label-issues';
-import { LabelIssuesParamsSchema } from '../src/shared/label-issues';
+import { LabelIssuesParamsSchema } from '../src/shared/schemas';
 import { mulberry32 } from '../src/shared/random';
 
 const DATASET = path.resolve(import.meta.dirname, '../../shared/datasets/minerals7');

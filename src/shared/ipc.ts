@@ -32,6 +32,9 @@ import {
   ClassifyResultSchema,
   CompareParamsSchema,
   CvParamsSchema,
+  LabelIssuesParamsSchema,
+  LabelIssuesProgressSchema,
+  LabelIssuesResultSchema,
   CvProgressSchema,
   CvResultSchema,
   CvRunBriefSchema,
@@ -101,6 +104,7 @@ export const JOB_KINDS = {
   evaluate: { params: EvaluateParamsSchema, progress: EvaluateProgressSchema, result: EvaluateResultSchema },
   classify: { params: ClassifyParamsSchema, progress: ClassifyProgressSchema, result: ClassifyResultSchema },
   cv: { params: CvParamsSchema, progress: CvProgressSchema, result: CvResultSchema },
+  'label-issues': { params: LabelIssuesParamsSchema, progress: LabelIssuesProgressSchema, result: LabelIssuesResultSchema },
 } as const;
 export type JobKind = keyof typeof JOB_KINDS;
 export type JobParams<K extends JobKind> = z.output<(typeof JOB_KINDS)[K]['params']>;
@@ -132,9 +136,9 @@ function jobProgressEvent<K extends JobKind, P extends z.ZodType, Pr extends z.Z
   return z.object({ jobId: z.string(), kind: z.literal(kind), progress: s.progress });
 }
 
-export const JobStartSchema = z.discriminatedUnion('kind', [jobStart('import', JOB_KINDS.import), jobStart('train', JOB_KINDS.train), jobStart('evaluate', JOB_KINDS.evaluate), jobStart('classify', JOB_KINDS.classify), jobStart('cv', JOB_KINDS.cv)]);
+export const JobStartSchema = z.discriminatedUnion('kind', [jobStart('import', JOB_KINDS.import), jobStart('train', JOB_KINDS.train), jobStart('evaluate', JOB_KINDS.evaluate), jobStart('classify', JOB_KINDS.classify), jobStart('cv', JOB_KINDS.cv), jobStart('label-issues', JOB_KINDS['label-issues'])]);
 export type JobStartRequest = z.output<typeof JobStartSchema>;
-export const JobInfoSchema = z.discriminatedUnion('kind', [jobInfo('import', JOB_KINDS.import), jobInfo('train', JOB_KINDS.train), jobInfo('evaluate', JOB_KINDS.evaluate), jobInfo('classify', JOB_KINDS.classify), jobInfo('cv', JOB_KINDS.cv)]);
+export const JobInfoSchema = z.discriminatedUnion('kind', [jobInfo('import', JOB_KINDS.import), jobInfo('train', JOB_KINDS.train), jobInfo('evaluate', JOB_KINDS.evaluate), jobInfo('classify', JOB_KINDS.classify), jobInfo('cv', JOB_KINDS.cv), jobInfo('label-issues', JOB_KINDS['label-issues'])]);
 export type JobInfo = z.output<typeof JobInfoSchema>;
 export const JobProgressEventSchema = z.discriminatedUnion('kind', [
   jobProgressEvent('import', JOB_KINDS.import),
@@ -142,6 +146,7 @@ export const JobProgressEventSchema = z.discriminatedUnion('kind', [
   jobProgressEvent('evaluate', JOB_KINDS.evaluate),
   jobProgressEvent('classify', JOB_KINDS.classify),
   jobProgressEvent('cv', JOB_KINDS.cv),
+  jobProgressEvent('label-issues', JOB_KINDS['label-issues']),
 ]);
 export type JobProgressEvent = z.output<typeof JobProgressEventSchema>;
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { finishCvRun, openDatabase, putOutOfFoldPredictions, startCvRun, type Db } from '../../src/main/catalogue';
 import { importFolder } from '../../src/main/jobs/import';
 import { findLabelIssues } from '../../src/main/services/label-issues';
-import { LabelIssuesParamsSchema, LabelIssuesResultSchema, type LabelIssuesResult } from '../../src/shared/label-issues';
+import { LabelIssuesParamsSchema, LabelIssuesResultSchema, type LabelIssuesResult } from '../../src/shared/schemas';
 import { UserError } from '../../src/shared/errors';
 import { MINERALS7, tempDir } from '../helpers/fs';
 import { runCliInProcess } from '../helpers/cli';

@@ -7,6 +7,7 @@ import { checkTrain, runTrain } from '../services/train';
 import { checkCv, runCv } from '../services/cv';
 import { runEvaluate } from '../services/evaluate';
 import { checkClassify, runClassify } from '../services/classify';
+import { findLabelIssues } from '../services/label-issues';
 import type { JobDefinitions } from '../jobs/manager';
 import type { CatalogueSession } from './session';
 import { requireModel } from '../catalogue';
@@ -46,6 +47,17 @@ export function jobDefinitions(session: CatalogueSession): JobDefinitions {
         checkCv(params);
       },
       run: (params, ctx) => runCv({ db: session.requireDb(), cataloguePath: cataloguePath() }, params, { signal: ctx.signal, onProgress: (p) => ctx.progress(p) }),
+    },
+
+    // The whole catalogue's label audit (the Relabel page's "Whole catalogue" source): embeddings in the
+    // classifier's workers, the regression and confident learning here (about a second for 804 photos).
+    'label-issues': {
+      exclusive: true,
+      check() {
+        session.requireDb();
+      },
+      run: (params, ctx) =>
+        findLabelIssues({ db: session.requireDb(), cataloguePath: cataloguePath() }, params, { signal: ctx.signal, onProgress: (p) => ctx.progress(p) }),
     },
 
     evaluate: {

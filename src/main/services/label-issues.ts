@@ -12,7 +12,7 @@
 //       above the catalogue's far-out fence
 import fs from 'node:fs';
 import { UserError } from '../../shared/errors';
-import type { LabelIssueItem, LabelIssuesParams, LabelIssuesProgress, LabelIssuesResult } from '../../shared/label-issues';
+import type { LabelIssueItem, LabelIssuesParams, LabelIssuesProgress, LabelIssuesResult } from '../../shared/schemas';
 import { cvRuns, getEmbeddings, outOfFoldPredictions, photoGroups, type CvRunRecord } from '../catalogue';
 import { auditSpecimens, type AuditSpecimen } from '../catalogue/label-issues';
 import { ensurePhotoHashes } from '../jobs/hash-backfill';

@@ -15,3 +15,4 @@ export * from './labels';
 export * from './compare';
 export * from './cv';
 export * from './groups';
+export * from './label-issues';

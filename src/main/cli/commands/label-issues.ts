@@ -1,4 +1,4 @@
-import { LabelIssuesParamsSchema, LABEL_ISSUE_MODES, RANK_BY, type LabelIssuesParams, type LabelIssuesResult } from '../../../shared/label-issues';
+import { LabelIssuesParamsSchema, LABEL_ISSUE_MODES, RANK_BY, type LabelIssuesParams, type LabelIssuesResult } from '../../../shared/schemas';
 import { DEVICES } from '../../../shared/training-options';
 import { findLabelIssues } from '../../services/label-issues';
 import { boolOpt, DB_OPTION, flagOptions, JSON_OPTION, parseFlags, stringOpt, UsageError, writeJson, type CliIo, type Command, type FlagBinding } from '../command';

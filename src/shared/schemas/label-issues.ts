@@ -2,8 +2,8 @@
 // and its JSON result. The result's first keys are the issue's contract ({mode, specimens_scored,
 // estimated_noise_rate, noise_matrix, issues, outliers}); the rest are additive evidence and provenance.
 import { z } from 'zod';
-import { Count, FsPath, InputErrorSchema, Probability } from './schemas/common';
-import { DEVICES } from './training-options';
+import { Count, FsPath, InputErrorSchema, Probability } from './common';
+import { DEVICES } from '../training-options';
 
 export const LABEL_ISSUE_MODES = ['quick', 'cv'] as const;
 export const RANK_BY = ['normalized-margin', 'self-confidence'] as const;
