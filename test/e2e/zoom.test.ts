@@ -81,6 +81,12 @@ async function visitAll(page: Page, size: string): Promise<void> {
       await page.locator(p.detail).first().scrollIntoViewIfNeeded();
       await screenshot(page, `zoom-${size}-${p.page}-below`);
     }
+    // The Catalogue's detail panel beside its grid, with a specimen open.
+    if (size !== '1280x720' && p.page === 'catalogue') {
+      await page.locator('.grid-scroll .cell').first().click();
+      await page.locator('.detail-panel .detail-image img').waitFor();
+      await screenshot(page, `zoom-${size}-catalogue-detail`);
+    }
   }
 }
 
