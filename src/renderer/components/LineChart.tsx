@@ -1,6 +1,9 @@
 // A small SVG line chart (no chart library): training and validation curves over epochs. Axis ticks, one
 // line per series (points get markers when they are per-epoch values), and an optional marked x (the kept
-// epoch). Sized by its container through the viewBox.
+// epoch). Drawn in CSS pixels at its container's width (the viewBox follows the measured width), so the tick
+// labels keep their font size in a narrow card or at 200% zoom instead of shrinking with the drawing.
+import { useEffect, useRef, useState, type RefObject } from 'react';
+
 export interface Series {
   name: string;
   /** CSS class that colours the line (see styles.css .series-*). */
@@ -23,7 +26,9 @@ interface Props {
   xLabel: string;
 }
 
-const W = 600;
+/** The width drawn before the container is measured, and the narrowest drawn (a narrower card scales it down). */
+const DEFAULT_W = 600;
+const MIN_W = 260;
 const H = 170;
 const PAD = { left: 46, right: 12, top: 12, bottom: 30 };
 
@@ -37,7 +42,26 @@ function niceTicks(min: number, max: number, count: number): number[] {
   return ticks;
 }
 
+/** The element's content width in CSS px, followed as it changes (null until measured). */
+function useWidth<T extends HTMLElement>(): [RefObject<T | null>, number | null] {
+  const ref = useRef<T>(null);
+  const [width, setWidth] = useState<number | null>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const observer = new ResizeObserver(([entry]) => {
+      const w = Math.round(entry?.contentRect.width ?? 0);
+      if (w > 0) setWidth(w);
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  return [ref, width];
+}
+
 export function LineChart({ label, series, xMax, yMin, yMax, formatY, mark, xLabel }: Props) {
+  const [figureRef, measured] = useWidth<HTMLElement>();
+  const W = Math.max(MIN_W, measured ?? DEFAULT_W);
   const all = series.flatMap((s) => s.points.map((p) => p.y)).filter(Number.isFinite);
   const lo = yMin ?? (all.length ? Math.min(...all) : 0);
   let hi = yMax ?? (all.length ? Math.max(...all) : 1);
@@ -45,10 +69,14 @@ export function LineChart({ label, series, xMax, yMin, yMax, formatY, mark, xLab
   const xm = Math.max(1, xMax);
   const x = (v: number) => PAD.left + (v / xm) * (W - PAD.left - PAD.right);
   const y = (v: number) => PAD.top + (1 - (v - lo) / (hi - lo)) * (H - PAD.top - PAD.bottom);
-  const xTicks = niceTicks(0, xm, Math.min(6, xm)).filter((t) => Number.isInteger(t));
+  // Fewer x ticks where they would crowd (about one per 60 px).
+  const xTicks = niceTicks(0, xm, Math.max(2, Math.min(6, xm, Math.floor((W - PAD.left - PAD.right) / 60)))).filter((t) => Number.isInteger(t));
   const yTicks = niceTicks(lo, hi, 4);
+  // The legend names what is drawn: a past run has no running loss, so it does not list one (an empty chart lists all).
+  const drawn = series.filter((s) => s.points.length > 0);
+  const legend = drawn.length > 0 ? drawn : series;
   return (
-    <figure className="line-chart">
+    <figure className="line-chart" ref={figureRef}>
       <div className="chart-title">{label}</div>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
         {yTicks.map((t) => (
@@ -96,7 +124,7 @@ export function LineChart({ label, series, xMax, yMin, yMax, formatY, mark, xLab
         )}
       </svg>
       <figcaption className="legend">
-        {series.map((s) => (
+        {legend.map((s) => (
           <span key={s.name} className={`legend-item series ${s.className}`}>
             <span className="legend-line" />
             {s.name}

@@ -1,7 +1,7 @@
 // A training run's curves (loss and accuracy per epoch, the running loss, the kept checkpoint and why, the epoch
 // table) and its status line: shown by the Training page for a single run and for the fold a cross-validation is
 // training, from the same `train` progress shape.
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import type { EpochMetrics, JobProgress } from '../../shared/ipc';
 import { keptCheckpoint } from '../../shared/training';
 import { call } from '../api';
@@ -19,12 +19,19 @@ export function trainPhaseText(p: JobProgress<'train'> | null): string {
 
 /** The live panel's heading, with Stop while the job runs: it checkpoints, and starting it again resumes. */
 export function LiveRunTitle({ title, runningJobId }: { title: string; runningJobId: string | null }) {
+  // The trainer stops at its next step and checkpoints first, which takes seconds: say so until the job ends.
+  const [stoppingJob, setStoppingJob] = useState<string | null>(null);
+  const stopping = runningJobId !== null && stoppingJob === runningJobId;
+  const stop = (jobId: string) => {
+    setStoppingJob(jobId);
+    call('jobs.cancel', { jobId }).catch(() => setStoppingJob(null));
+  };
   return (
     <div className="card-title-row">
       <h2 id="train-live-title">{title}</h2>
       {runningJobId !== null ? (
-        <button type="button" onClick={() => void call('jobs.cancel', { jobId: runningJobId })}>
-          Stop (resumable)
+        <button type="button" disabled={stopping} onClick={() => stop(runningJobId)}>
+          {stopping ? 'Stopping…' : 'Stop (resumable)'}
         </button>
       ) : null}
     </div>

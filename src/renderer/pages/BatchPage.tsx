@@ -34,7 +34,9 @@ export function BatchPage() {
   }, [models, modelId]);
 
   const classifyJobs = [...jobs.values()].filter((j): j is ClassifyJob => j.kind === 'classify');
-  const job = (jobId ? classifyJobs.find((j) => j.id === jobId) : undefined) ?? classifyJobs.find((j) => j.status === 'running');
+  // The job started here, else the one running, else the latest finished (as Training shows it): leaving the page
+  // and coming back keeps the last result on screen.
+  const job = (jobId ? classifyJobs.find((j) => j.id === jobId) : undefined) ?? classifyJobs.find((j) => j.status === 'running') ?? classifyJobs.at(-1);
   if (!catalogue) return null;
 
   const out = batchOutputFolder(folder);
@@ -140,10 +142,15 @@ export function BatchPage() {
             </label>
             <span />
             <div className="button-row">
-              <button type="submit" className="primary" disabled={running || problem !== null}>
+              {/* A disabled button says why, beside it and to a screen reader. */}
+              <button type="submit" className="primary" disabled={running || problem !== null} aria-describedby={running || problem ? 'batch-why' : undefined}>
                 Classify
               </button>
-              {problem && folder ? <span className="muted small">{problem}</span> : null}
+              {running || problem ? (
+                <span id="batch-why" className="muted small">
+                  {running ? 'A classification is running: stop it, or wait for its results.' : problem}
+                </span>
+              ) : null}
             </div>
           </form>
           <details className="add-model">
@@ -172,6 +179,17 @@ export function BatchPage() {
 function BatchJob({ job }: { job: ClassifyJob }) {
   const { notify } = useApp();
   const [shownPath, setShownPath] = useState<string | null>(null);
+  // Stop asks the job to finish its batch and write what it has: until it has, say so rather than offer Stop again.
+  const [stopping, setStopping] = useState(false);
+  const stop = async () => {
+    setStopping(true);
+    try {
+      await call('jobs.cancel', { jobId: job.id });
+    } catch (err) {
+      setStopping(false);
+      notify(errorMessage(err), 'error');
+    }
+  };
   const p = job.progress;
   const r = job.result;
   const outputFolder = r?.files ? dirname(r.files.predictions) : (r?.sortedInto ?? null);
@@ -188,8 +206,8 @@ function BatchJob({ job }: { job: ClassifyJob }) {
       <div aria-live="polite">
         <div className="card-title-row">
           <h2 id="batch-status-title">Classifying</h2>
-          <button type="button" onClick={() => void call('jobs.cancel', { jobId: job.id })}>
-            Stop
+          <button type="button" disabled={stopping} onClick={() => void stop()}>
+            {stopping ? 'Stopping…' : 'Stop'}
           </button>
         </div>
         <p className="path">{job.params.folder}</p>
@@ -216,6 +234,13 @@ function BatchJob({ job }: { job: ClassifyJob }) {
   }
   const classes = r.classes;
   const perClass = new Map(r.report?.per_class.map((c) => [c.class, c]) ?? []);
+  // Precision is over the labeled photos predicted as the class (the confusion matrix's column), not every photo
+  // predicted as it: an unsorted photo predicted bornite gives bornite no precision to report.
+  const labeledPredicted = (c: string) => {
+    const report = r.report;
+    const j = report ? report.classes.indexOf(c) : -1;
+    return report && j >= 0 ? report.confusion.reduce((n, row) => n + (row[j] ?? 0), 0) : 0;
+  };
   return (
     <div className="batch-result" role="status">
       <h2 id="batch-status-title">Results</h2>
@@ -255,11 +280,11 @@ function BatchJob({ job }: { job: ClassifyJob }) {
                 <td className="num predicted">{formatCount(r.predicted[c] ?? 0)}</td>
                 {r.report ? (
                   <>
-                    <td className="num">{formatCount(m?.support ?? 0)}</td>
-                    {/* Undefined ratios (nothing predicted as the class, or no photo of it) show a dash, not 0. */}
-                    <td className="num">{m && (r.predicted[c] ?? 0) > 0 ? m.precision.toFixed(3) : '—'}</td>
-                    <td className="num">{m && m.support > 0 ? m.recall.toFixed(3) : '—'}</td>
-                    <td className="num">{m && (m.support > 0 || (r.predicted[c] ?? 0) > 0) ? m.f1.toFixed(3) : '—'}</td>
+                    <td className="num support">{formatCount(m?.support ?? 0)}</td>
+                    {/* Undefined ratios (no labeled photo predicted as the class, or no photo of it) show a dash, not 0. */}
+                    <td className="num precision">{m && labeledPredicted(c) > 0 ? m.precision.toFixed(3) : '—'}</td>
+                    <td className="num recall">{m && m.support > 0 ? m.recall.toFixed(3) : '—'}</td>
+                    <td className="num f1">{m && (m.support > 0 || labeledPredicted(c) > 0) ? m.f1.toFixed(3) : '—'}</td>
                   </>
                 ) : null}
               </tr>

@@ -39,7 +39,12 @@ function LabelingView({ filter, onTotal, undo }: { filter: FilterState; onTotal(
   const pages = useSpecimenPages(specimenFilter, version);
   const selection = useGridSelection(pages, true);
   useEffect(() => onTotal(pages.total), [pages.total, onTotal]);
-  useEffect(() => focusGrid(), []);
+  // The grid takes the keyboard once it is drawn, which waits for the classes (on a reload at #/labeling they
+  // arrive after the first render).
+  const ready = catalogue !== null && classes !== null;
+  useEffect(() => {
+    if (ready) focusGrid();
+  }, [ready]);
   useEffect(() => {
     if (selection.error) notify(selection.error, 'error');
   }, [selection.error, notify]);
@@ -94,6 +99,10 @@ function LabelingView({ filter, onTotal, undo }: { filter: FilterState; onTotal(
     if (cls !== undefined) {
       e.preventDefault();
       void assign(cls);
+    } else if (/^[1-9]$/.test(e.key)) {
+      // A digit past the last class: say so, rather than doing nothing.
+      e.preventDefault();
+      notify(`No class ${e.key}: there ${classes.length === 1 ? 'is 1 class' : `are ${classes.length} classes`} (keys 1–${Math.min(9, classes.length)})`, 'error');
     }
   };
 

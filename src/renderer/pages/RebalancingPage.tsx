@@ -110,9 +110,16 @@ export function RebalancingPage() {
             </span>
             <span />
             <div>
-              <button type="submit" className="primary" disabled={running || !ratiosValid || !seedValid || stats.labeled === 0}>
+              <button type="submit" className="primary" disabled={running || !ratiosValid || !seedValid || stats.splits.unassigned === 0} aria-describedby={!running && stats.splits.unassigned === 0 ? 'split-nothing' : undefined}>
                 {running ? 'Assigning…' : 'Assign splits'}
               </button>
+              {/* Only labeled specimens without a split are assigned: with none, the button says why it is off. */}
+              {!running && stats.splits.unassigned === 0 ? (
+                <span id="split-nothing" className="muted small">
+                  {' '}
+                  {stats.labeled === 0 ? 'Nothing to assign: no specimen is labeled yet.' : 'Nothing to assign: every labeled specimen has a split.'}
+                </span>
+              ) : null}
             </div>
           </form>
           <p className="muted small">

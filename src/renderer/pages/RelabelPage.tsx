@@ -16,6 +16,10 @@ import { classColor, formatPercent, formatTime, plural } from '../lib/format';
 const PAGE = 100;
 const LIST_ID = 'relabel-list';
 const ACTION_KEYS: Record<string, RelabelAction> = { a: 'accept', k: 'keep', f: 'flag' };
+const LOSS_HELP = 'Loss: how surprised the model is by the label (−ln of the probability it gives the label); 0 is no surprise, above 2.3 it gives the label under 10%.';
+
+/** A doubtful item whose prediction is its label: "pyrite → pyrite" would read as a change. */
+const agrees = (s: { label: string | null; predictedClass: string }) => s.label !== null && s.label.toLowerCase() === s.predictedClass.toLowerCase();
 
 export function RelabelPage() {
   const { catalogue, classes, version, invalidate, notify } = useApp();
@@ -34,7 +38,9 @@ export function RelabelPage() {
   }, [withPredictions, modelId]);
 
   const pct = Number(threshold);
-  const doubtfulBelow = threshold.trim() !== '' && Number.isFinite(pct) && pct >= 0 && pct <= 100 ? pct / 100 : 0.5;
+  const thresholdValid = threshold.trim() !== '' && Number.isFinite(pct) && pct >= 0 && pct <= 100;
+  // A threshold out of range is not silently ignored: the queue keeps 50% and the bar says so.
+  const doubtfulBelow = thresholdValid ? pct / 100 : 0.5;
   const queueRequest = modelId ? { modelId, rank, doubtfulBelow, offset, limit: PAGE } : null;
   const { data: queue, error: queueError } = useRequest('relabel.candidates', queueRequest, [modelId, rank, doubtfulBelow, offset, version]);
   useEffect(() => {
@@ -53,6 +59,16 @@ export function RelabelPage() {
   useEffect(() => {
     listRef.current?.querySelector<HTMLElement>(`[data-index="${cursor}"]`)?.scrollIntoView({ block: 'nearest' });
   }, [cursor]);
+  // Once the queue has arrived the list takes the keyboard, so a, k and f work without tabbing to it first; not
+  // when the user has meanwhile put the focus somewhere (a setting of the queue, say).
+  const queueArrived = queue !== null && queue !== undefined;
+  const focusedOnArrival = useRef(false);
+  useEffect(() => {
+    if (!queueArrived || focusedOnArrival.current) return;
+    focusedOnArrival.current = true;
+    const active = document.activeElement;
+    if (active === null || active === document.body || active.matches('.main, .nav-link')) listRef.current?.focus();
+  }, [queueArrived]);
 
   const act = useCallback(
     async (action: RelabelAction) => {
@@ -118,8 +134,23 @@ export function RelabelPage() {
           <option value="confidence">confidence, lowest first</option>
         </select>
         <label htmlFor="relabel-threshold">Doubtful below</label>
-        <input id="relabel-threshold" className="pct" type="number" min={0} max={100} value={threshold} onChange={(e) => (setThreshold(e.target.value), setOffset(0))} />
+        <input
+          id="relabel-threshold"
+          className="pct"
+          type="number"
+          min={0}
+          max={100}
+          value={threshold}
+          aria-invalid={!thresholdValid}
+          aria-describedby={thresholdValid ? undefined : 'relabel-threshold-problem'}
+          onChange={(e) => (setThreshold(e.target.value), setOffset(0))}
+        />
         <span aria-hidden="true">%</span>
+        {thresholdValid ? null : (
+          <span id="relabel-threshold-problem" className="error-text small" role="alert">
+            A percentage from 0 to 100: {threshold.trim() === '' ? 'empty' : `${threshold}%`} is not one; 50% is used.
+          </span>
+        )}
         <span className="spacer" />
         <span className="result-count queue-count" aria-live="polite">
           {queue === null ? '…' : `${plural(queue.total, 'specimen')} to review`}
@@ -143,10 +174,18 @@ export function RelabelPage() {
                 <span className="relabel-item-text">
                   <span className="relabel-item-name">{s.sampleCode ?? s.originalName}</span>
                   <span className="small">
-                    <span className="label-text">{s.label ?? 'unlabeled'}</span> → <strong className="predicted-text">{s.predictedClass}</strong>
+                    {agrees(s) ? (
+                      <>
+                        <span className="label-text">{s.label}</span>, predicted <span className="predicted-text">{s.predictedClass}</span> too, but unsure
+                      </>
+                    ) : (
+                      <>
+                        <span className="label-text">{s.label ?? 'unlabeled'}</span>, predicted <strong className="predicted-text">{s.predictedClass}</strong>
+                      </>
+                    )}
                   </span>
-                  <span className="muted small">
-                    {formatPercent(s.confidence)} · loss {s.loss === null ? '—' : s.loss.toFixed(2)}
+                  <span className="muted small" title={LOSS_HELP}>
+                    {formatPercent(s.confidence)} sure · loss {s.loss === null ? '—' : s.loss.toFixed(2)}
                     {s.flagged ? ' · flagged' : ''}
                   </span>
                 </span>
@@ -187,6 +226,10 @@ export function RelabelPage() {
                   </span>{' '}
                   · {formatPercent(current.confidence)} sure · loss {current.loss === null ? '—' : current.loss.toFixed(3)}
                   {current.split ? ` · ${current.split} split` : ''}
+                </p>
+                <p className="muted small loss-help">
+                  {agrees(current) ? 'The prediction agrees with the label, but with little confidence. ' : ''}
+                  {LOSS_HELP}
                 </p>
                 <ProbabilityBars classes={queue.classes} probabilities={current.probabilities} label={current.label} />
                 <div className="button-row relabel-actions">

@@ -3,7 +3,7 @@
 // cross-validation run's pooled out-of-fold report and its folds. Every figure carries its 95% interval. A click
 // on a confusion cell lists its photos; a second model (or run) shows side by side, with the paired comparison
 // of the two below; a model's tables export as CSV.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { JobInfo, ModelSummary, ReportScope } from '../../shared/ipc';
 import { useApp } from '../app/state';
 import { call, errorMessage, imageUrl } from '../api';
@@ -85,6 +85,14 @@ export function ReportsPage() {
   const modelReport = (m: ModelSummary) => <ModelReport model={m} scope={scope} onCell={onCellOf('model', m.id)} selected={selectedOf('model', m.id)} />;
   const cvReport = (name: string) => <CvReport name={name} onCell={onCellOf('cv', name)} selected={selectedOf('cv', name)} />;
   const scopeLabel = SCOPES.find((s) => s.value === scope)!.label.toLowerCase();
+  // Closing the photos puts the keyboard back on the cell that opened them.
+  const closeCell = (closed: Cell) => {
+    setCell(null);
+    const report = closed.kind === 'model' ? `.model-report[data-model="${CSS.escape(closed.owner)}"]` : `.cv-report[data-cv="${CSS.escape(closed.owner)}"]`;
+    document
+      .querySelector<HTMLElement>(`${report} .confusion-cell[data-true="${CSS.escape(closed.trueClass)}"][data-predicted="${CSS.escape(closed.predictedClass)}"]`)
+      ?.focus();
+  };
 
   return (
     <div className="page page-padded page-reports">
@@ -154,7 +162,7 @@ export function ReportsPage() {
         {run ? cvReport(run.name) : null}
         {compareRun ? cvReport(compareRun.name) : null}
       </div>
-      {cell ? <CellDrawer cell={cell} scope={scope} onClose={() => setCell(null)} /> : null}
+      {cell ? <CellDrawer cell={cell} scope={scope} onClose={() => closeCell(cell)} /> : null}
       {model && compareModel ? (
         scope === 'all' ? (
           <section className="card-panel compare-panel">
@@ -177,6 +185,26 @@ function ModelReport({ model, scope, onCell, selected }: { model: ModelSummary; 
 
   const evaluation = [...jobs.values()].filter((j): j is EvaluateJob => j.kind === 'evaluate' && j.params.modelId === model.id).at(-1);
   const evaluating = evaluation?.status === 'running' ? evaluation : undefined;
+  // An evaluation that ends while the page watches it says how it ended (the report under it refreshes too).
+  const watched = useRef<string | null>(null);
+  useEffect(() => {
+    if (!evaluation) return;
+    if (evaluation.status === 'running') {
+      watched.current = evaluation.id;
+      return;
+    }
+    if (watched.current !== evaluation.id) return;
+    watched.current = null;
+    const split = evaluation.params.split === 'val' ? 'validation' : evaluation.params.split;
+    const r = evaluation.status === 'completed' ? evaluation.result : null;
+    if (evaluation.status === 'failed') notify(`Evaluation on the ${split} split failed: ${evaluation.error ?? 'unknown error'}`, 'error');
+    else if (!r || r.cancelled) notify(`Evaluation on the ${split} split stopped`, 'info');
+    else
+      notify(
+        `Evaluated ${modelLabel(model)} on the ${split} split: accuracy ${formatPercent(r.report.accuracy)}${r.errors.length > 0 ? `, ${plural(r.errors.length, 'photo')} failed` : ''}`,
+        r.errors.length > 0 ? 'error' : 'success',
+      );
+  }, [evaluation, model, notify]);
   const evaluate = async () => {
     if (scope === 'all') return;
     try {
@@ -226,11 +254,24 @@ function CellDrawer({ cell, scope, onClose }: { cell: Cell; scope: ReportScope; 
   const ofModel = useRequest('reports.cell', cell.kind === 'model' ? { modelId: cell.owner, scope, ...cellOf } : null, [cell, scope, version], { clearWhileLoading: true });
   const ofRun = useRequest('cv.cell', cell.kind === 'cv' ? { name: cell.owner, ...cellOf } : null, [cell, version], { clearWhileLoading: true });
   const { data: items, error } = cell.kind === 'model' ? ofModel : ofRun;
+  const sectionRef = useRef<HTMLElement>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  // The photos open below the reports, often below the fold: bring them into view and put the keyboard on their
+  // heading, so that a click or Enter on a cell visibly does something (and Escape, from there, closes them).
+  useEffect(() => {
+    sectionRef.current?.scrollIntoView({ block: 'start' });
+    headingRef.current?.focus({ preventScroll: true });
+  }, [cell]);
+  const onKeyDown = (e: KeyboardEvent<HTMLElement>) => {
+    if (e.key !== 'Escape') return;
+    e.preventDefault();
+    onClose();
+  };
   if (!catalogue) return null;
   return (
-    <section className="card-panel cell-drawer" aria-label="Photos of the confusion cell">
+    <section ref={sectionRef} className="card-panel cell-drawer" aria-label="Photos of the confusion cell" onKeyDown={onKeyDown}>
       <div className="card-title-row">
-        <h2>
+        <h2 ref={headingRef} tabIndex={-1} className="cell-drawer-title">
           Labeled <span className="chip-inline">{cell.trueClass}</span>, predicted <span className="chip-inline">{cell.predictedClass}</span>
           {items ? <span className="muted"> · {plural(items.total, 'photo')}</span> : null}
         </h2>

@@ -22,7 +22,8 @@ type Mode = 'train' | 'cv';
 
 // The selects are built from the one list of choices (shared/training-options.ts) that the schema and the CLI use.
 const VARIANT_LABELS: Record<string, string> = Object.fromEntries(VARIANT_CHOICES.map((c) => [c.id, c.label]));
-const BACKBONE_LABELS: Record<string, string> = Object.fromEntries(BACKBONE_CHOICES.map((c) => [c.id, c.label]));
+// "ViT-Ti/16 (5.5 M)" says what the 5.5 M counts here: its parameters.
+const BACKBONE_LABELS: Record<string, string> = Object.fromEntries(BACKBONE_CHOICES.map((c) => [c.id, c.label.replace(/\((\d[\d.]*) M\)$/, '($1 M parameters)')]));
 const IMAGE_SIZES = [32, 64, 96, 128, 160, 224];
 
 interface Form {
@@ -324,7 +325,7 @@ export function TrainingPage() {
             latest.kind === 'cv' ? (
               <CvLiveRun job={latest} canResume={running === undefined && !starting} onResume={() => resumeCv(latest)} onReport={openReports} />
             ) : (
-              <LiveRun job={latest} onReport={openReports} />
+              <LiveRun job={latest} onReport={openReports} resumable={resumableRun(latest, runs)} />
             )
           ) : (
             <PastRun id={viewRun} />
@@ -405,7 +406,18 @@ function openReports(): void {
   location.hash = '#/reports';
 }
 
-function LiveRun({ job, onReport }: { job: TrainJob; onReport(): void }) {
+/**
+ * Whether a stopped run can be resumed: the run list says whether its checkpoint is still in its folder (runs.list's
+ * `resumable`). Null while that is not known; false when the job stopped before its run existed.
+ */
+function resumableRun(job: TrainJob, runs: RunSummary[] | null): boolean | null {
+  const runId = job.result?.runId ?? job.progress?.runId ?? null;
+  if (runId === null) return job.status === 'running' ? null : false;
+  const run = runs?.find((r) => r.id === runId);
+  return run ? run.resumable : null;
+}
+
+function LiveRun({ job, onReport, resumable }: { job: TrainJob; onReport(): void; resumable: boolean | null }) {
   const p = job.progress;
   const r = job.result;
   const epochs = r?.epochs ?? p?.epochsDone ?? [];
@@ -419,7 +431,14 @@ function LiveRun({ job, onReport }: { job: TrainJob; onReport(): void }) {
       {job.status === 'running' ? <TrainStatus progress={p} epochs={total} label="Training progress" /> : null}
       {job.status === 'failed' ? <p className="error-text">Training failed: {job.error}</p> : null}
       {job.status === 'cancelled' ? (
-        <p className="warning">Stopped after {epochs.length} epoch{epochs.length === 1 ? '' : 's'}. Resume it from the list below: it continues from its checkpoint.</p>
+        <p className="warning stopped-note">
+          Stopped after {epochs.length} epoch{epochs.length === 1 ? '' : 's'}.{' '}
+          {resumable === true
+            ? 'Resume it from the list below: it continues from its checkpoint.'
+            : resumable === false
+              ? 'It stopped before saving a checkpoint, so there is nothing to resume: start it again.'
+              : null}
+        </p>
       ) : null}
       <Curves epochs={epochs} trace={p?.trace ?? []} total={total} />
       {r && job.status === 'completed' ? (
