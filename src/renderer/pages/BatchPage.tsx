@@ -317,6 +317,21 @@ function BatchJob({ job }: { job: ClassifyJob }) {
         </div>
       ) : null}
       {r.sortedInto ? <p className="muted small">Sorted into <span className="path">{r.sortedInto}</span></p> : null}
+      {r.copiedNotMoved.length > 0 ? (
+        <details className="notice">
+          <summary>
+            {r.copiedNotMoved.length} {r.copiedNotMoved.length === 1 ? 'photo was' : 'photos were'} copied, not moved: the folder does not own{' '}
+            {r.copiedNotMoved.length === 1 ? 'it' : 'them'} (a symlink, or a file outside the folder), so the original stays where it was
+          </summary>
+          <ul className="plain-list">
+            {r.copiedNotMoved.map((p) => (
+              <li key={p} className="path">
+                {p}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
       {outputFolder ? (
         <div className="button-row">
           <button type="button" onClick={() => void openFolder(outputFolder)}>
