@@ -79,6 +79,34 @@ export const ModelMetricsSchema = z.object({
   per_class: z.array(z.object({ class: z.string(), precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() })),
 });
 
+/** Numeric precision of a model's Linear layers. */
+export const PRECISIONS = ['fp32', 'int8'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
+/** How an int8 file was made from its float source, and how closely it agreed with it when it was made. */
+export const QuantizationSchema = z.object({
+  /** sha256 (hex) of the float model file it was quantized from. */
+  source_sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** e.g. "dynamic int8, per-channel weight scales". */
+  scheme: z.string(),
+  /** Agreement with the source where it was measured (null: not measured, e.g. no photos were given). */
+  agreement: z
+    .object({
+      /** Where: "catalogue split val", "folder …". */
+      on: z.string(),
+      photos: z.number().int().nonnegative(),
+      /** Share of photos whose predicted class is the same, 0–1. */
+      agreement: z.number().min(0).max(1),
+      /** The largest |p_int8 − p_fp32| over all photos and classes. */
+      max_probability_change: z.number().nonnegative(),
+      /** Accuracies on the labeled photos (null when none was labeled). */
+      accuracy_fp32: z.number().nullable(),
+      accuracy_int8: z.number().nullable(),
+    })
+    .nullable(),
+});
+export type Quantization = z.infer<typeof QuantizationSchema>;
+
 export const ModelMetadataSchema = z.object({
   format: z.literal(MODEL_FORMAT),
   /**
@@ -106,6 +134,12 @@ export const ModelMetadataSchema = z.object({
   /** Output tensor names: logits [N, C], probabilities [N, C], and the CBAM spatial attention [N, 1, S, S] if any. */
   outputs: z.object({ logits: z.string(), probabilities: z.string(), attention: z.string().nullable() }),
   input: z.string(),
+  /**
+   * Added in issue 14, optional so that files written before it still parse: absent means "fp32". An "int8"
+   * file is its source's graph with the Linear layers quantized (orelab quantize), described by `quantization`.
+   */
+  precision: z.enum(PRECISIONS).optional(),
+  quantization: QuantizationSchema.optional(),
 });
 
 export type ModelMetadata = z.infer<typeof ModelMetadataSchema>;
@@ -114,13 +148,19 @@ export type Preprocessing = z.infer<typeof PreprocessingSchema>;
 export const MODEL_METADATA_KEYS = Object.keys(ModelMetadataSchema.shape) as (keyof ModelMetadata)[];
 
 /** Keys whose value is plain text (an empty string standing for null), not JSON. */
-const TEXT_KEYS: ReadonlySet<keyof ModelMetadata> = new Set(['format', 'weights_source', 'input', 'dataset_sha256']);
+const TEXT_KEYS: ReadonlySet<keyof ModelMetadata> = new Set(['format', 'weights_source', 'input', 'dataset_sha256', 'precision']);
+/** Keys added after format 2 was first written: a file without them is still a format-2 file. */
+const OPTIONAL_KEYS: ReadonlySet<keyof ModelMetadata> = new Set(['precision', 'quantization']);
+
+/** A model's precision: files without the key are fp32. */
+export const modelPrecision = (m: Pick<ModelMetadata, 'precision'>): Precision => m.precision ?? 'fp32';
 
 /** metadata_props entries (string → string) for a model's metadata. */
 export function encodeModelMetadata(m: ModelMetadata): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of MODEL_METADATA_KEYS) {
     const value = m[key];
+    if (value === undefined && OPTIONAL_KEYS.has(key)) continue;
     out[key] = TEXT_KEYS.has(key) ? String(value ?? '') : JSON.stringify(value);
   }
   return out;
@@ -137,6 +177,7 @@ export function decodeModelMetadata(props: Readonly<Record<string, string>>, sou
   const raw: Record<string, unknown> = {};
   for (const key of MODEL_METADATA_KEYS) {
     const text = props[key];
+    if (text === undefined && OPTIONAL_KEYS.has(key)) continue;
     if (text === undefined) throw new ModelMetadataError(`${source}: not an Orelab classifier (metadata "${key}" is missing)`);
     if (TEXT_KEYS.has(key)) raw[key] = key === 'dataset_sha256' && text === '' ? null : text;
     else {

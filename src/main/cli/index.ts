@@ -18,8 +18,9 @@ import { evalCommand } from './commands/eval';
 import { compareCommand } from './commands/compare';
 import { groupsCommand } from './commands/groups';
 import { labelIssuesCommand } from './commands/label-issues';
+import { quantizeCommand } from './commands/quantize';
 
-export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, groupsCommand, labelCommand, undoCommand, redoCommand, excludeCommand, includeCommand, classesCommand, trainCommand, cvCommand, evalCommand, compareCommand, classifyCommand, exportCommand, embedCommand, labelIssuesCommand];
+export const COMMANDS: Command[] = [importCommand, statsCommand, splitCommand, groupsCommand, labelCommand, undoCommand, redoCommand, excludeCommand, includeCommand, classesCommand, trainCommand, cvCommand, evalCommand, compareCommand, classifyCommand, exportCommand, embedCommand, labelIssuesCommand, quantizeCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

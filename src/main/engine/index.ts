@@ -70,6 +70,7 @@ export { fitWeights, resamplePositionEmbedding, type ConvertedWeights, type FitR
 // Graphs: training chunk, forward/inference export, optimizer, schedule.
 export { buildTrainChunk, buildLossAndGradientGraph, chunkNames, type TrainChunkGraph, type TrainChunkOptions } from './train/chunk';
 export { buildForwardGraph, exportInferenceModel, forwardNames, type ForwardGraphOptions } from './export/forward';
+export { quantizeModel, quantizeWeight, QuantizeError, FLOAT_KEPT_PARAMS, type QuantizeOptions, type QuantizedModel } from './export/quantize';
 export { buildEmbeddingGraph, classifierEmbeddingSource, pretrainedEmbeddingSource, embeddingNames, EmbeddingModelError, type EmbeddingSource } from './export/embedding';
 export { cosineLr, cosineLrs, type CosineSchedule } from './optim/schedule';
 export { DEFAULT_ADAMW, decayMatricesOnly, type AdamWConfig } from './optim/adamw';
