@@ -70,6 +70,13 @@ export const TrainingRunSchema = z.object({
   weighting: z.enum(LOSS_WEIGHTINGS),
   class_weights: z.array(z.number()),
   device: z.string(),
+  /** The ViT's stochastic depth rate it was trained with (absent in files from before it was recorded: 0.1). */
+  drop_path_rate: z.number().optional(),
+  /**
+   * Which epoch's weights the file holds: best-acc, best-loss or last (absent in older files: best-acc). A string,
+   * not an enum: it describes the file, and a rule added later must not make an older Orelab refuse the model.
+   */
+  keep: z.string().optional(),
 });
 
 export const ModelMetricsSchema = z.object({

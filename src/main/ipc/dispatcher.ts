@@ -45,7 +45,7 @@ import { attentionMap } from '../services/attention';
 import { ModelFileError, readModelFile } from '../jobs/inference/model-file';
 import { OnnxClassifier } from '../jobs/inference/classifier';
 import { ModelMetadataError } from '../../shared/model-metadata';
-import { keptCheckpoint, modelMetadata, modelSummaries, modelSummary, runEpochs, runSummaries, runSummary, suggestedRunFolder } from './models';
+import { keepRuleOf, keptCheckpoint, modelMetadata, modelSummaries, modelSummary, runEpochs, runSummaries, runSummary, suggestedRunFolder } from './models';
 import type { JobManager } from '../jobs/manager';
 import type { CatalogueSession } from './session';
 import type { EventHub } from './events';
@@ -170,7 +170,7 @@ function createHandlers({ session, jobs, events, host }: DispatcherDeps): Handle
       const run = getRun(d, r.id);
       if (!run) throw new IpcError('not-found', `no training run ${r.id}`);
       const epochs = runEpochs(d, r.id);
-      return { run: runSummary(d, run), epochs, kept: keptCheckpoint(epochs) };
+      return { run: runSummary(d, run), epochs, kept: keptCheckpoint(epochs, keepRuleOf(run)) };
     },
 
     'models.list': () => ({ models: modelSummaries(db()) }),

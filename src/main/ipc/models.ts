@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { modelVariant } from '../../shared/model-metadata';
+import { KEEP_RULES, TRAIN_DEFAULTS, type KeepRule } from '../../shared/training-options';
 import { TrainParamsSchema, type EpochMetrics, type ModelSummary, type RunSummary, type TrainParams } from '../../shared/ipc';
 import { runFiles } from '../jobs/train/train';
 import { cvFoldOfRunDir } from '../jobs/cv/cv';
@@ -42,7 +43,7 @@ export function modelSummary(m: ModelRecord, predictions: number): ModelSummary 
 export function runSettings(run: TrainingRunRecord): { settings: TrainParams; problem: null } | { settings: null; problem: string } {
   const c = run.config;
   const num = (key: string): number | undefined => (typeof c[key] === 'number' ? (c[key] as number) : undefined);
-  const vit = (c.vit ?? {}) as { imageSize?: unknown };
+  const vit = (c.vit ?? {}) as { imageSize?: unknown; dropPathRate?: unknown };
   const parsed = TrainParamsSchema.safeParse({
     outDir: run.outDir,
     variant: run.variant,
@@ -61,6 +62,10 @@ export function runSettings(run: TrainingRunRecord): { settings: TrainParams; pr
     cbamGate: c.cbamGate === null ? undefined : c.cbamGate,
     warmupEpochs: num('warmupEpochs'),
     imageSize: typeof vit.imageSize === 'number' ? vit.imageSize : undefined,
+    // The rate is the ViT's (vit.dropPathRate, in every run's stored configuration); the keep rule is stored only
+    // when it is not the default (jobs/train/train.ts), so its absence is best-acc.
+    dropPath: typeof vit.dropPathRate === 'number' ? vit.dropPathRate : undefined,
+    keep: c.keep ?? undefined,
     limitPerClass: num('limitPerClass') ?? null,
     restart: false,
   });
@@ -122,6 +127,12 @@ export function runEpochs(db: Db, runId: number): EpochMetrics[] {
 }
 
 export { keptCheckpoint } from '../../shared/training';
+
+/** The run's checkpoint rule, from its stored configuration (stored only when not the default). */
+export function keepRuleOf(run: TrainingRunRecord): KeepRule {
+  const k = run.config.keep;
+  return KEEP_RULES.find((r) => r === k) ?? TRAIN_DEFAULTS.keep;
+}
 
 /** A fresh run folder beside the catalogue: <catalogue>-runs/run-YYYYMMDD-HHMMSS. */
 export function suggestedRunFolder(cataloguePath: string, now = new Date()): string {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../shared/errors';
 import type { JobProgress, JobResult, TrainParams } from '../../shared/ipc';
-import { backboneChoice } from '../../shared/training-options';
+import { backboneChoice, TRAIN_DEFAULTS } from '../../shared/training-options';
 import { epochMetrics } from '../catalogue';
 import { WeightsFileError } from '../engine';
 import { ensurePhotoHashes } from '../jobs/hash-backfill';
@@ -47,6 +47,13 @@ export function checkTrain(params: TrainParams): void {
 
 /** The training settings of params, as the trainer takes them (the run's folder, catalogue and hooks aside). */
 export function trainingSettings(params: TrainParams): TrainSettings {
+  // The image size, DropPath rate and keep rule are passed only when they differ from the defaults (which the
+  // trainer applies itself): a default run's settings stay what they always were, and so does a cross-validation's
+  // plan hash over them (jobs/cv/cv.ts), so an unfinished one resumes after this Orelab update.
+  const vitOverrides = {
+    ...(params.imageSize !== 224 ? { imageSize: params.imageSize } : {}),
+    ...(params.dropPath !== TRAIN_DEFAULTS.dropPath ? { dropPathRate: params.dropPath } : {}),
+  };
   return {
     variant: params.variant,
     backbone: params.backbone,
@@ -62,7 +69,8 @@ export function trainingSettings(params: TrainParams): TrainSettings {
     cbamGate: params.cbamGate,
     warmupEpochs: params.warmupEpochs,
     ...(params.limitPerClass !== null ? { limitPerClass: params.limitPerClass } : {}),
-    ...(params.imageSize !== 224 ? { vitOverrides: { imageSize: params.imageSize } } : {}),
+    ...(Object.keys(vitOverrides).length > 0 ? { vitOverrides } : {}),
+    ...(params.keep !== TRAIN_DEFAULTS.keep ? { keep: params.keep } : {}),
   };
 }
 

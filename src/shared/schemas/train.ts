@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { Count, FsPath, Id, InputErrorSchema } from './common';
 import { ClassificationReportSchema } from './predictions';
-import { BACKBONES, CBAM_GATES, DEVICES, RECIPE, VARIANTS, WEIGHTINGS } from '../training-options';
+import { BACKBONES, CBAM_GATES, DEVICES, KEEP_RULES, RECIPE, TRAIN_DEFAULTS, VARIANTS, WEIGHTINGS } from '../training-options';
 
 export const EpochMetricsSchema = z.object({
   epoch: Count,
@@ -14,7 +14,7 @@ export const EpochMetricsSchema = z.object({
   learningRate: z.number(),
   seconds: z.number(),
   imagesPerSecond: z.number(),
-  /** This epoch's weights became the kept (best-validation) checkpoint when it finished. */
+  /** This epoch's weights became the kept checkpoint (by the run's keep rule) when it finished. */
   kept: z.boolean(),
 });
 export type EpochMetrics = z.output<typeof EpochMetricsSchema>;
@@ -45,6 +45,10 @@ export const TrainParamsSchema = z
     beta: z.number().min(0).lt(1).optional(),
     cbamGate: z.enum(CBAM_GATES).default('residual'),
     warmupEpochs: z.number().int().min(0).max(10_000).default(0),
+    /** The ViT's stochastic depth rate (DropPath, linear over the blocks up to this); 0 turns it off (the paper). */
+    dropPath: z.number().min(0).lt(1).default(TRAIN_DEFAULTS.dropPath),
+    /** Which epoch's weights the run keeps and exports. */
+    keep: z.enum(KEEP_RULES).default(TRAIN_DEFAULTS.keep),
     /** Quick trial runs: a smaller input (a multiple of 16) and fewer photos per class. */
     imageSize: z.number().int().min(32).max(1024).multipleOf(16, 'image size must be a multiple of 16 (the patch size)').default(224),
     limitPerClass: z.number().int().min(1).max(1_000_000).nullable().default(null),

@@ -1,5 +1,5 @@
 import { TrainParamsSchema, type TrainParams } from '../../../shared/schemas';
-import { BACKBONES, CBAM_GATES, DEVICES, VARIANTS, WEIGHTINGS } from '../../../shared/training-options';
+import { BACKBONES, CBAM_GATES, DEVICES, KEEP_RULES, VARIANTS, WEIGHTINGS } from '../../../shared/training-options';
 import { runTrain, type TrainProgressInfo, type TrainResultInfo } from '../../services/train';
 import { boolOpt, DB_OPTION, flagOptions, JSON_OPTION, parseFlags, UsageError, writeJson, type CliIo, type Command, type FlagBinding } from '../command';
 import { withCatalogue } from '../catalogue-arg';
@@ -22,6 +22,8 @@ export const TRAIN_FLAGS: { [K in keyof TrainParams]-?: FlagBinding } = {
   beta: { flag: 'beta', kind: 'number' },
   cbamGate: { flag: 'cbam-gate', kind: 'text' },
   warmupEpochs: { flag: 'warmup-epochs', kind: 'number' },
+  dropPath: { flag: 'drop-path', kind: 'number' },
+  keep: { flag: 'keep', kind: 'text' },
   imageSize: { flag: 'image-size', kind: 'number' },
   limitPerClass: { flag: 'limit-per-class', kind: 'number' },
   restart: { flag: 'restart', kind: 'boolean' },
@@ -30,7 +32,7 @@ export const TRAIN_FLAGS: { [K in keyof TrainParams]-?: FlagBinding } = {
 export const trainCommand: Command = {
   name: 'train',
   summary: 'fine-tune MA-ViT (or the ViT baselines) on the catalogue; writes OUT/model.onnx and OUT/report.json',
-  usage: `orelab train --db F --out DIR [--variant ${VARIANTS.join('|')}] [--backbone ${BACKBONES.join('|')}] [--weights FILE|none] [--epochs N] [--batch N] [--lr X] [--seed N] [--device ${DEVICES.join('|')}] [--weighting ${WEIGHTINGS.join('|')}] [--beta B] [--cbam-gate ${CBAM_GATES.join('|')}] [--limit-per-class N] [--restart] [--json]`,
+  usage: `orelab train --db F --out DIR [--variant ${VARIANTS.join('|')}] [--backbone ${BACKBONES.join('|')}] [--weights FILE|none] [--epochs N] [--batch N] [--lr X] [--seed N] [--device ${DEVICES.join('|')}] [--weighting ${WEIGHTINGS.join('|')}] [--beta B] [--cbam-gate ${CBAM_GATES.join('|')}] [--drop-path X] [--keep ${KEEP_RULES.join('|')}] [--limit-per-class N] [--restart] [--json]`,
   options: {
     ...DB_OPTION,
     ...JSON_OPTION,

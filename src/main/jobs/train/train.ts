@@ -5,6 +5,8 @@ import type { InputError } from '../../../shared/domain';
 import { UserError } from '../../../shared/errors';
 import { classificationReport, softmax, argmax, type ClassificationReport } from '../../../shared/metrics';
 import { classWeights, DEFAULT_EFFECTIVE_BETA } from '../../../shared/weights';
+import { keepReason } from '../../../shared/training';
+import { TRAIN_DEFAULTS, type KeepRule } from '../../../shared/training-options';
 import {
   createRun,
   findUnfinishedRun,
@@ -75,6 +77,8 @@ export interface TrainOptions {
   beta?: number;
   cbamGate?: CbamGate;
   warmupEpochs?: number;
+  /** Which epoch's weights the run keeps and exports; best validation accuracy (ties: lower loss) otherwise. */
+  keep?: KeepRule;
   /** Most mini-batches per train chunk (one ONNX Loop, one session.run). */
   maxStepsPerChunk?: number;
   /** Use at most this many training photos per class (and a quarter of that for val/test): quick runs. */
@@ -191,8 +195,8 @@ export const runFiles = (outDir: string) => ({
 export { RECIPE } from '../../../shared/training-options';
 
 /**
- * Fine-tunes a (MA-)ViT on the catalogue's train split and keeps the weights with the best validation
- * accuracy. State is checkpointed atomically at every epoch end and every few minutes, so a killed or
+ * Fine-tunes a (MA-)ViT on the catalogue's train split and keeps the weights of the epoch its keep rule
+ * picks (best validation accuracy unless told otherwise). State is checkpointed atomically at every epoch end and every few minutes, so a killed or
  * cancelled run resumes from where it stopped (same data order, same augmentation, same result).
  * Writes OUT/model.onnx (self-describing) and OUT/report.json.
  *
@@ -298,7 +302,11 @@ async function planRun(o: TrainOptions): Promise<RunPlan> {
     cbamGate: o.variant === 'mavit' ? (o.cbamGate ?? DEFAULT_CBAM.gate) : null,
     warmupEpochs: o.warmupEpochs ?? 0,
     limitPerClass: o.limitPerClass ?? null,
+    // The DropPath rate is vit.dropPathRate: a run at the default has the configuration (and hash) it always had.
     vit,
+    // Only a rule other than the one Orelab always used is written, for the same reason: the rule enters the hash
+    // (a checkpoint never resumes under another rule), and a default run's hash does not change.
+    ...(keepRule(o) !== TRAIN_DEFAULTS.keep ? { keep: keepRule(o) } : {}),
     loss: 'weighted cross-entropy, -(1/N) sum_j w[y_j] log p[y_j]',
   };
   // The photos left out change the epochs and weights, so a checkpoint resumes only over the same ones. They
@@ -490,7 +498,7 @@ class TrainingRun {
     return true;
   }
 
-  /** Validation on this epoch's weights; the best accuracy (then the lower loss) is kept, with its test report. */
+  /** Validation on this epoch's weights; kept (with its test report) when the run's rule says so (shared/training.ts keepReason). */
   private async validateAndKeep(epochStart: number): Promise<void> {
     const { o, p } = this;
     const engine = this.liveEngine;
@@ -501,8 +509,8 @@ class TrainingRun {
     const v = await evaluateSplit(engine, p.val, p.classes);
     this.evalSeconds += (performance.now() - e0) / 1000;
     this.evaluatedImages += p.val.size;
-    const best = this.best;
-    const isBest = !best || v.report.accuracy > best.valAccuracy || (v.report.accuracy === best.valAccuracy && v.loss < best.valLoss);
+    const reason = keepReason(keepRule(o), this.best, { valAccuracy: v.report.accuracy, valLoss: v.loss });
+    const isBest = reason !== null;
     const record: EpochMetricsRecord = {
       epoch,
       trainLoss: position.lossSum / position.steps,
@@ -515,17 +523,8 @@ class TrainingRun {
       imagesPerSecond: position.seen / position.epochSeconds,
       kept: isBest,
     };
-    if (isBest) {
-      this.best = {
-        epoch,
-        valAccuracy: v.report.accuracy,
-        valLoss: v.loss,
-        reason: !this.epochs.some((e) => e.kept)
-          ? 'first epoch'
-          : v.report.accuracy > (this.epochs.filter((e) => e.kept).at(-1)?.valAccuracy ?? -1)
-            ? `validation accuracy rose to ${(100 * v.report.accuracy).toFixed(2)}%`
-            : `validation accuracy tied at ${(100 * v.report.accuracy).toFixed(2)}% with a lower validation loss (${v.loss.toFixed(4)})`,
-      };
+    if (reason !== null) {
+      this.best = { epoch, valAccuracy: v.report.accuracy, valLoss: v.loss, reason };
       this.valReport = v.report;
       this.testReport = p.test.size > 0 ? (await evaluateSplit(engine, p.test, p.classes)).report : null;
       const state = await engine.getState();
@@ -591,6 +590,8 @@ class TrainingRun {
         loss: p.config.loss,
         weighting: p.config.weighting,
         class_weights: p.weights,
+        drop_path_rate: p.modelConfig.vit.dropPathRate,
+        keep: keepRule(o),
         device: engine.ready.provider,
       },
       datasetSha256: p.dataset.hash,
@@ -651,6 +652,9 @@ class TrainingRun {
     return this.result('completed', { modelPath: f.model, modelId, reportPath: f.report });
   }
 }
+
+/** The run's checkpoint rule. */
+const keepRule = (o: Pick<TrainOptions, 'keep'>): KeepRule => o.keep ?? TRAIN_DEFAULTS.keep;
 
 /** A resumable checkpoint, or a TrainingError naming it and saying what to do. */
 function readCheckpointFile(file: string, outDir: string): ReturnType<typeof loadCheckpoint> {
