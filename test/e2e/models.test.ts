@@ -245,7 +245,7 @@ flows('Training, Reports, Relabel, Batch classification and the attention overla
       await legend.filter({ hasText: 'It predicts' }).waitFor();
       await legend.filter({ hasText: 'on a fixed scale: 1 = no change (clear), 0.5–1.5, clamped beyond' }).waitFor();
       await legend.filter({ hasText: 'The channel gate is not shown yet' }).waitFor();
-      await panel.getByText('CBAM leaves this photo almost unchanged: its gate stays within 1.0000–1.0000.').waitFor();
+      await panel.getByText('CBAM leaves this photo almost unchanged: its gate is 1.0000 everywhere.').waitFor();
       await panel.locator('[data-testid="attention-overlay"].faint').waitFor();
       const box = await panel.locator('[data-testid="attention-overlay"]').boundingBox();
       const image = await panel.locator('.detail-image').boundingBox();

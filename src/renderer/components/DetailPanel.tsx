@@ -329,7 +329,10 @@ function GateLegend({ attention }: { attention: Attention }) {
     <div className="attention-legend small" data-testid="attention-legend">
       {nearUnity(range) ? (
         <p className="gate-unchanged">
-          CBAM leaves this photo almost unchanged: its gate stays within {formatGate(range.min)}–{formatGate(range.max)}.
+          CBAM leaves this photo almost unchanged:{' '}
+          {formatGate(range.min) === formatGate(range.max)
+            ? `its gate is ${formatGate(range.min)} everywhere.`
+            : `its gate stays within ${formatGate(range.min)}–${formatGate(range.max)}.`}
         </p>
       ) : null}
       <p className="gate-scale">
