@@ -332,14 +332,25 @@ export const REQUESTS = {
     z.object({ opId: Id, description: z.string(), label: z.string().nullable() }),
   ),
 
-  /** The CBAM spatial attention of an MA-ViT model over a specimen's model input (the centre crop). */
+  /**
+   * The CBAM spatial gate of an MA-ViT model over a specimen's model input (the centre crop): the factor the
+   * model actually multiplies each pixel by, not the raw σ(z) output (issue 13, "An honest overlay").
+   */
   'attention.get': channel(
     z.object({ specimenId: Id, modelId: ModelId }).strict(),
     z.object({
       modelId: z.string(),
-      /** The map is size × size, row-major, values 0..1. */
+      /** The model's pre-filter: `cbam-residual` applies x·2σ(z), `cbam-plain` x·σ(z). */
+      prefilter: z.enum(['cbam-residual', 'cbam-plain']),
+      /** The gate is size × size, row-major. */
       size: Count,
-      map: z.array(z.number()),
+      /**
+       * The applied spatial gate per pixel: 2σ(z) (residual, 0..2) or σ(z) (plain, 0..1); 1 = no change. Rounded
+       * to 1e-5, not 1e-3: a trained gate often moves by only ±0.5%, which 1e-3 would cut into ten bands.
+       */
+      gate: z.array(z.number()),
+      /** False while the model file does not output CBAM's channel gate (the overlay shows the spatial one only). */
+      channelGate: z.literal(false),
       /** The square the model saw, as fractions of the oriented photo: centre crop of the short side. */
       crop: z.object({ left: z.number(), top: z.number(), width: z.number(), height: z.number() }),
       predictedClass: z.string(),

@@ -239,7 +239,14 @@ flows('Training, Reports, Relabel, Batch classification and the attention overla
       await imageLoaded(page, '.detail-panel .detail-image img');
       await panel.getByLabel('Attention overlay (CBAM)').check();
       await panel.locator('[data-testid="attention-overlay"]').waitFor();
-      await panel.locator('.attention-legend', { hasText: 'it predicts' }).waitFor();
+      // The legend says what is drawn: the applied gate on the fixed 0.5–1.5 scale, never the map's own range; and the
+      // tiny model's untrained residual gate is exactly 1, so the panel says in words that CBAM changes nothing.
+      const legend = panel.locator('[data-testid="attention-legend"]');
+      await legend.filter({ hasText: 'It predicts' }).waitFor();
+      await legend.filter({ hasText: 'on a fixed scale: 1 = no change (clear), 0.5–1.5, clamped beyond' }).waitFor();
+      await legend.filter({ hasText: 'The channel gate is not shown yet' }).waitFor();
+      await panel.getByText('CBAM leaves this photo almost unchanged: its gate is 1.0000 everywhere.').waitFor();
+      await panel.locator('[data-testid="attention-overlay"].faint').waitFor();
       const box = await panel.locator('[data-testid="attention-overlay"]').boundingBox();
       const image = await panel.locator('.detail-image').boundingBox();
       assert.ok(box && image && box.width > 20 && box.width <= image.width + 1 && box.height <= image.height + 1, 'the overlay covers the centre crop inside the image box');

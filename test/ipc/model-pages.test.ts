@@ -202,13 +202,16 @@ test('attention.get: the CBAM map of the model input, and the crop it covers', a
   assert.deepEqual(detail.attention.map((m) => m.id), [modelId]);
   const a = await t.call('attention.get', { specimenId: specimen.id, modelId });
   assert.equal(a.size, 32);
-  assert.equal(a.map.length, 32 * 32);
-  assert.ok(a.map.every((v) => v >= 0 && v <= 1));
+  assert.equal(a.gate.length, 32 * 32);
+  // The applied gate 2σ(z) of the residual CBAM, whose last layers start at zero: exactly 1 (no change) everywhere.
+  assert.equal(a.prefilter, 'cbam-residual');
+  assert.ok(a.gate.every((v) => v === 1), 'an untrained residual gate is the identity, sent as 1 (not as σ = 0.5)');
+  assert.equal(a.channelGate, false);
   for (const v of [a.crop.left, a.crop.top]) assert.ok(v >= 0 && v < 0.5);
   for (const v of [a.crop.width, a.crop.height]) assert.ok(v > 0.5 && v <= 1);
   assert.ok(Object.keys(CLASSES).includes(a.predictedClass));
   // The same photo gives the same map (the classifier is cached, the input is deterministic).
-  assert.deepEqual((await t.call('attention.get', { specimenId: specimen.id, modelId })).map, a.map);
+  assert.deepEqual((await t.call('attention.get', { specimenId: specimen.id, modelId })).gate, a.gate);
 });
 
 test('classify job: a folder of class folders → counts, accuracy, CSV files, photos sorted by copy', async () => {

@@ -13,6 +13,16 @@ import type { ServiceContext } from './context';
 export type AttentionParams = ParsedRequestOf<'attention.get'>;
 export type AttentionMap = ResponseOf<'attention.get'>;
 
+/**
+ * The spatial gate the model applies, from its `spatial_attention` output σ(z) (engine/models/cbam.ts `gate`):
+ * x·2σ(z) for the residual gate, x·σ(z) for the plain one. Rounded to 1e-5: fine enough for a ±0.5% gate, and
+ * a 224 × 224 map stays about 0.4 MB of JSON (raw float64 digits would be twice that, for no visible gain).
+ */
+export function appliedGate(sigma: ArrayLike<number>, prefilter: 'cbam-residual' | 'cbam-plain'): number[] {
+  const factor = prefilter === 'cbam-residual' ? 2 : 1;
+  return Array.from(sigma, (v) => Math.round(v * factor * 1e5) / 1e5);
+}
+
 /** A model that can run one input and return its attention output (the inference classifier). */
 export type AttentionRunner = Pick<OnnxClassifier, 'classes' | 'preprocessing' | 'run'>;
 
@@ -21,7 +31,10 @@ export async function attentionMap(
   params: AttentionParams,
 ): Promise<AttentionMap> {
   const model = requireModel(ctx.db, params.modelId);
-  if (!modelMetadata(model)?.outputs.attention) throw new UserError('conflict', `model ${model.id} (${model.name}) has no CBAM attention: only MA-ViT models have it`);
+  const metadata = modelMetadata(model);
+  if (!metadata?.outputs.attention) throw new UserError('conflict', `model ${model.id} (${model.name}) has no CBAM attention: only MA-ViT models have it`);
+  const prefilter = metadata.architecture.prefilter;
+  if (prefilter === 'none') throw new UserError('conflict', `model ${model.id} (${model.name}) outputs an attention map but says it has no CBAM pre-filter`);
   const specimen = getSpecimen(ctx.db, params.specimenId);
   if (!specimen) throw new UserError('not-found', `no specimen with id ${params.specimenId}`);
   const classifier = await ctx.openClassifier(model);
@@ -51,7 +64,9 @@ export async function attentionMap(
   return {
     modelId: model.id,
     size,
-    map: Array.from(attention, (v) => Math.round(v * 1000) / 1000),
+    prefilter,
+    gate: appliedGate(attention, prefilter),
+    channelGate: false,
     crop: { left: (w - side) / 2 / w, top: (h - side) / 2 / h, width: side / w, height: side / h },
     predictedClass: classifier.classes[best]!,
     confidence: probabilities[best]!,

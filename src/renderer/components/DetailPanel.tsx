@@ -1,4 +1,4 @@
-// One specimen: the full image with the CBAM attention overlay of an MA-ViT model (toggle, opacity), its label,
+// One specimen: the full image with the CBAM gate overlay of an MA-ViT model (toggle, opacity), its label,
 // editable metadata, facts about the file, the models' predictions and the label history. The label is set on
 // an explicit choice only (Enter, or a click in the list): arrows and type-ahead in the closed list just
 // choose. z undoes a label set here, shift+z redoes it, as on Labeling (outside the text fields).
@@ -11,7 +11,7 @@ import type { LabelUndo } from '../hooks/useLabelUndo';
 import { UndoButtons } from './UndoButtons';
 import { useRequest } from '../hooks/useRequest';
 import { classColor, formatBytes, formatPercent, formatTime } from '../lib/format';
-import { attentionPixels } from '../lib/heat';
+import { formatGate, gateLegendGradient, gatePixels, gateRange, GATE_SCALE_MAX, GATE_SCALE_MIN, nearUnity } from '../lib/gate-colour';
 
 type Attention = ResponseOf<'attention.get'>;
 
@@ -126,7 +126,7 @@ export function DetailPanel({ specimenId, onClose, undo }: { specimenId: number;
       <div className="detail-body">
         <button type="button" className="detail-image" onClick={() => setZoom(true)} aria-label="Show the image larger">
           <img src={full} alt={`Photo of ${s.originalName}`} />
-          {overlay && attention ? <AttentionOverlay attention={attention} width={s.width} height={s.height} opacity={opacity / 100} /> : null}
+          {overlay && attention ? <AttentionOverlay attention={attention} width={s.width} height={s.height} opacity={opacity / 100} faint={nearUnity(gateRange(attention.gate))} /> : null}
         </button>
         <div className="attention-slot">
           {attentionModels.length === 0 ? (
@@ -156,12 +156,7 @@ export function DetailPanel({ specimenId, onClose, undo }: { specimenId: number;
                   ))}
                 </select>
               ) : null}
-              {overlay && attention ? (
-                <span className="attention-legend small">
-                  <span className="legend-ramp" aria-hidden="true" /> where the CBAM gate lets the image through, low → high ({attention.map.length ? `${Math.min(...attention.map).toFixed(3)}–${Math.max(...attention.map).toFixed(3)}` : ''}) over the
-                  centre square the model sees; it predicts <strong>{attention.predictedClass}</strong> ({formatPercent(attention.confidence)})
-                </span>
-              ) : null}
+              {overlay && attention ? <GateLegend attention={attention} /> : null}
               {overlay && !attention && !attentionError ? <span className="hint">computing the attention map…</span> : null}
               {attentionError ? <span className="error-text small">{attentionError}</span> : null}
             </>
@@ -324,10 +319,45 @@ function LabelName({ name }: { name: string | null }) {
 }
 
 /**
- * The attention map on a canvas over the part of the photo the model saw (its centre crop), placed from the
- * photo's size and the image box: the photo is drawn with object-fit: contain, so its box is computed here.
+ * What the overlay shows, in words: the applied gate on its fixed scale, the photo's actual range, the sentence
+ * when CBAM barely touches the photo, and that the channel gate is not drawn.
  */
-function AttentionOverlay({ attention, width, height, opacity }: { attention: Attention; width: number; height: number; opacity: number }) {
+function GateLegend({ attention }: { attention: Attention }) {
+  const range = gateRange(attention.gate);
+  const gateFormula = attention.prefilter === 'cbam-residual' ? '2σ(z), residual gate' : 'σ(z), plain gate';
+  return (
+    <div className="attention-legend small" data-testid="attention-legend">
+      {nearUnity(range) ? (
+        <p className="gate-unchanged">
+          CBAM leaves this photo almost unchanged:{' '}
+          {formatGate(range.min) === formatGate(range.max)
+            ? `its gate is ${formatGate(range.min)} everywhere.`
+            : `its gate stays within ${formatGate(range.min)}–${formatGate(range.max)}.`}
+        </p>
+      ) : null}
+      <p className="gate-scale">
+        <span className="gate-scale-end">{GATE_SCALE_MIN} dims</span>
+        <span className="legend-gate" aria-hidden="true">
+          <span style={{ background: gateLegendGradient() }} />
+        </span>
+        <span className="gate-scale-end">{GATE_SCALE_MAX} brightens</span>
+      </p>
+      <p>
+        The spatial gate the model multiplies each pixel by ({gateFormula}) over the centre square it sees, on a fixed scale: 1 = no change
+        (clear), {GATE_SCALE_MIN}–{GATE_SCALE_MAX}, clamped beyond. This photo: {formatGate(range.min)}–{formatGate(range.max)}.
+        {attention.channelGate ? null : ' The channel gate is not shown yet (the model file does not output it).'} It predicts{' '}
+        <strong>{attention.predictedClass}</strong> ({formatPercent(attention.confidence)}).
+      </p>
+    </div>
+  );
+}
+
+/**
+ * The gate on a canvas over the part of the photo the model saw (its centre crop), placed from the photo's size
+ * and the image box: the photo is drawn with object-fit: contain, so its box is computed here. Each value keeps
+ * its place on the fixed scale (lib/gate-colour.ts); `faint` when the whole map is within ±2% of 1.
+ */
+function AttentionOverlay({ attention, width, height, opacity, faint }: { attention: Attention; width: number; height: number; opacity: number; faint: boolean }) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const boxRef = useRef<HTMLSpanElement>(null);
   const [box, setBox] = useState<{ w: number; h: number } | null>(null);
@@ -344,8 +374,7 @@ function AttentionOverlay({ attention, width, height, opacity }: { attention: At
     const canvas = canvasRef.current;
     const ctx = canvas?.getContext('2d');
     if (!canvas || !ctx) return;
-    const { rgba } = attentionPixels(attention.map, attention.size);
-    ctx.putImageData(new ImageData(rgba, attention.size, attention.size), 0, 0);
+    ctx.putImageData(new ImageData(gatePixels(attention.gate, attention.size), attention.size, attention.size), 0, 0);
   }, [attention]);
   let style: CSSProperties = { display: 'none' };
   if (box && width > 0 && height > 0) {
@@ -356,7 +385,7 @@ function AttentionOverlay({ attention, width, height, opacity }: { attention: At
   }
   return (
     <span ref={boxRef} className="attention-layer" aria-hidden="true">
-      <canvas ref={canvasRef} className="attention-canvas" width={attention.size} height={attention.size} style={style} data-testid="attention-overlay" />
+      <canvas ref={canvasRef} className={faint ? 'attention-canvas faint' : 'attention-canvas'} width={attention.size} height={attention.size} style={style} data-testid="attention-overlay" />
     </span>
   );
 }
