@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { keptCheckpoint } from '../../src/shared/training';
 import type { EpochMetrics } from '../../src/shared/ipc';
 import { basename, batchOutputFolder, dirname, joinPath } from '../../src/renderer/lib/paths';
-import { attentionPixels, confusionShade, heatColor } from '../../src/renderer/lib/heat';
+import { confusionShade } from '../../src/renderer/lib/heat';
 
 const epoch = (i: number, valAccuracy: number, valLoss: number, kept: boolean): EpochMetrics => ({
   epoch: i,
@@ -40,16 +40,7 @@ test('path suggestions keep the separator a path uses', () => {
   assert.equal(batchOutputFolder('  '), '');
 });
 
-test('heat colours: a ramp from dark blue to red; attention maps are stretched to their own range', () => {
-  assert.deepEqual(heatColor(0), [48, 18, 59]);
-  assert.deepEqual(heatColor(1), [200, 30, 20]);
-  assert.deepEqual(heatColor(-3), heatColor(0));
-  assert.deepEqual(heatColor(Number.NaN), heatColor(0));
-  const { rgba, min, max } = attentionPixels([0.5, 0.52, 0.5, 0.51], 2);
-  assert.deepEqual([min, max], [0.5, 0.52]);
-  assert.deepEqual([...rgba.slice(0, 3)], heatColor(0));
-  assert.deepEqual([...rgba.slice(4, 7)], heatColor(1), 'the largest value gets the top colour, however small the range');
-  assert.equal(rgba[3], 255);
+test('confusion shades: green on the diagonal, red off it, by the share of the row', () => {
   assert.equal(confusionShade(0, 10, false), 'transparent');
   assert.equal(confusionShade(10, 10, true), 'rgb(26, 107, 69)', 'a whole row: the full green');
   assert.equal(confusionShade(1, 10, false), 'rgb(238, 214, 211)', 'a tenth: a light red');
