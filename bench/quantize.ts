@@ -4,7 +4,7 @@
 // kernel time per op type of the int8 session, so a speedup (or its absence) can be traced to the kernels.
 // Weights are random-init (timing depends on shapes only); agreement is measured by `orelab quantize --db`.
 //
-//   npm run bench -- quantize [--rounds 12] [--batch 8] [--threads 1]
+//   npm run bench -- quantize [--rounds 12] [--batch 8] [--threads 1] [--keep-float REGEX]
 //   last line: quantize: fp32 raw X img/s, int8 raw Y img/s, speedup Z (n rounds)
 import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,14 +17,14 @@ import { quantizeModel } from '../src/main/engine/export/quantize';
 import { createSession, ort } from '../src/main/engine/runtime/session';
 import { countNodes, endProfiling, formatCounts } from './lib/ort-profile';
 
-const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '12' }, batch: { type: 'string', default: '8' }, threads: { type: 'string', default: '1' } } });
+const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '12' }, batch: { type: 'string', default: '8' }, threads: { type: 'string', default: '1' }, 'keep-float': { type: 'string' } } });
 const ROUNDS = Number(args.rounds);
 const B = Number(args.batch);
 const dir = mkdtempSync(join(tmpdir(), 'orelab-bench-quantize-'));
 
 const model = presetModel('mavit', 'vit-ti', 7);
 const fp32 = buildForwardGraph(model, { batchSize: B, params: initParams(model, 1) });
-const q = quantizeModel(fp32, 'vit-ti (random init)');
+const q = quantizeModel(fp32, 'vit-ti (random init)', args['keep-float'] ? { keepFloat: new RegExp(args['keep-float']) } : {});
 console.log(`fp32 ${(fp32.length / 1e6).toFixed(1)} MB, int8 ${(q.bytes.length / 1e6).toFixed(1)} MB; ${q.quantized.length} Linear layers in int8, kept float: ${q.keptFloat.map((k) => k.weight).join(', ')}`);
 const open = (bytes: Uint8Array, name: string, profile: boolean) =>
   createSession(bytes, { providers: ['cpu'], intraOpThreads: Number(args.threads), spinning: false, optimizationLevel: 'extended', optimizedModelPath: join(dir, `${name}.opt.onnx`), enableProfiling: profile, ...(profile ? { profilePrefix: join(dir, 'profile-int8') } : {}) });

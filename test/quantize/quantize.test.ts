@@ -91,6 +91,11 @@ test('the tiny MA-ViT: every block Linear layer becomes DynamicQuantizeLinear + 
     const weight = constantFrom(n.input![1]!) ?? [];
     assert.ok(!weight.some((w) => w.startsWith('blocks.')), `${n.opType} ${n.name} still multiplies by a float block weight (${weight.join(', ')})`);
   }
+  // More layers kept in float by name on request.
+  const kept = quantizeModel(fs.readFileSync(file), file, { keepFloat: /mlp\.fc2/ });
+  assert.equal(kept.quantized.length, 5);
+  assert.ok(kept.keptFloat.some((k) => k.weight === 'blocks.0.mlp.fc2.weight'));
+  assert.equal(decode(kept.bytes).graph!.node!.filter((n) => n.opType === 'MatMulInteger').length, 5);
   // Smaller: the block weights are one byte per value.
   assert.ok(r.bytes.length < fs.statSync(file).size);
 });

@@ -35,6 +35,8 @@ export interface QuantizeParams {
   out: string;
   /** Per-column weight scales (default) or one per matrix. */
   perChannel?: boolean;
+  /** More layers to keep in float, by parameter name (e.g. /mlp\.fc2/). */
+  keepFloat?: RegExp;
   /** Where to measure the agreement; null: not measured (said in the result and in the file). */
   check: QuantizeCheck | null;
   /** Write even when the guard fails (the result then carries the warning). */
@@ -73,10 +75,10 @@ export async function runQuantize(params: QuantizeParams, hooks: RunHooks<{ stag
   if (metadata && modelPrecision(metadata) === 'int8') throw new UserError('invalid-input', `${source}: the model is already int8; quantize its float source instead`);
   if (params.check && !metadata) throw new UserError('invalid-input', `${source}: not an Orelab classifier, so its agreement cannot be checked on photos (it has no preprocessing or classes); quantize it without --db/--check`);
   const perChannel = params.perChannel ?? true;
-  const scheme = `dynamic int8 (DynamicQuantizeLinear + MatMulInteger), ${perChannel ? 'per-channel' : 'per-tensor'} weight scales`;
+  const scheme = `dynamic int8 (DynamicQuantizeLinear + MatMulInteger), ${perChannel ? 'per-channel' : 'per-tensor'} weight scales${params.keepFloat ? `, float: ${params.keepFloat.source}` : ''}`;
   const describe = (agreement: Agreement | null): Record<string, string> =>
     metadata ? encodeModelMetadata({ ...metadata, precision: 'int8', quantization: { source_sha256: sourceSha256, scheme, agreement } }) : { precision: 'int8', quantization: JSON.stringify({ source_sha256: sourceSha256, scheme, agreement }) };
-  const first = quantizeModel(sourceBytes, source, { perChannel, metadata: describe(null) });
+  const first = quantizeModel(sourceBytes, source, { perChannel, metadata: describe(null), ...(params.keepFloat ? { keepFloat: params.keepFloat } : {}) });
 
   let agreement: Agreement | null = null;
   if (params.check && metadata) {
@@ -90,7 +92,7 @@ export async function runQuantize(params: QuantizeParams, hooks: RunHooks<{ stag
     }
   }
   const guardFailure = agreement ? guardProblem(agreement) : null;
-  if (guardFailure && !params.force) throw new QuantizeGuardError(`refused to write ${out}: ${guardFailure}. Keep the fp32 model, or write it anyway with --force`);
+  if (guardFailure && !params.force) throw new QuantizeGuardError(`refused to write ${out}: ${guardFailure}. Keep the fp32 model, keep more layers in float (a ViT's post-GELU activations quantize worst: --keep-float 'mlp\\.fc2'), or write it anyway with --force`);
   const final = agreement ? setMetadata(first.bytes, describe(agreement)) : first.bytes;
   writeFileAtomicSync(out, final);
   return { out, sourceSha256, quantized: first.quantized, keptFloat: first.keptFloat, agreement, guardFailure, foreign: metadata === null, bytes: { source: sourceBytes.length, int8: final.length } };

@@ -7,8 +7,8 @@ import { ProgressBar } from '../progress';
 export const quantizeCommand: Command = {
   name: 'quantize',
   summary: 'write an int8 copy of a model for CPU-only machines, checked against the float model on photos',
-  usage: `orelab quantize --model F.onnx --out F.int8.onnx [--db F [--split ${SPLITS.join('|')}] | --check DIR] [--per-tensor] [--force] [--json]   (--db: the catalogue's val split by default; --check: a folder of photos, class folders count as labels)`,
-  options: { ...JSON_OPTION, db: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, split: { type: 'string' }, check: { type: 'string' }, 'per-tensor': { type: 'boolean' }, force: { type: 'boolean' } },
+  usage: `orelab quantize --model F.onnx --out F.int8.onnx [--db F [--split ${SPLITS.join('|')}] | --check DIR] [--per-tensor] [--keep-float REGEX] [--force] [--json]   (--db: the catalogue's val split by default; --check: a folder of photos, class folders count as labels)`,
+  options: { ...JSON_OPTION, db: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, split: { type: 'string' }, check: { type: 'string' }, 'per-tensor': { type: 'boolean' }, 'keep-float': { type: 'string' }, force: { type: 'boolean' } },
   async run(args, io) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
     const model = stringOpt(args, 'model');
@@ -19,7 +19,14 @@ export const quantizeCommand: Command = {
     if (db !== undefined && folder !== undefined) throw new UsageError('give --db (check on a catalogue split) or --check DIR (a folder of photos), not both');
     if (stringOpt(args, 'split') !== undefined && db === undefined) throw new UsageError('--split needs --db');
     const split = choiceOpt(args, 'split', SPLITS, 'val');
-    const base = { model, out, perChannel: !boolOpt(args, 'per-tensor'), force: boolOpt(args, 'force') };
+    const keep = stringOpt(args, 'keep-float');
+    let keepFloat: RegExp | undefined;
+    try {
+      keepFloat = keep === undefined ? undefined : new RegExp(keep);
+    } catch {
+      throw new UsageError(`--keep-float must be a regular expression over parameter names (e.g. 'mlp\\.fc2'), got "${keep}"`);
+    }
+    const base = { model, out, perChannel: !boolOpt(args, 'per-tensor'), force: boolOpt(args, 'force'), ...(keepFloat ? { keepFloat } : {}) };
     const bar = new ProgressBar(io.stderr, 'quantize');
     const hooks = { signal: io.signal, onProgress: (p: { stage: string; done: number; total: number }) => bar.update(p.done, p.total, p.stage) };
     const go = async (check: QuantizeCheck | null) => {

@@ -36,6 +36,8 @@ export class QuantizeError extends UserError {
 export interface QuantizeOptions {
   /** One scale per output column (default) or one per weight matrix. */
   perChannel?: boolean;
+  /** More parameters to keep in float, by name (besides FLOAT_KEPT_PARAMS). */
+  keepFloat?: RegExp;
   /** metadata_props to set (added, or replacing the source's value of the same key). */
   metadata?: Readonly<Record<string, string>>;
 }
@@ -225,7 +227,7 @@ export function quantizeModel(bytes: Uint8Array, source: string, options: Quanti
     }
     const { weight, k, cols, transposed } = linear;
     const weightName = weight.sources[0] ?? n.input![1]!;
-    const kept = n === head ? 'the classifier head' : weight.sources.some((s) => FLOAT_KEPT_PARAMS.test(s)) ? 'kept in float by name' : null;
+    const kept = n === head ? 'the classifier head' : weight.sources.some((s) => FLOAT_KEPT_PARAMS.test(s) || (options.keepFloat?.test(s) ?? false)) ? 'kept in float by name' : null;
     if (kept) {
       keptFloat.push({ weight: weightName, reason: kept });
       out.push(n);
