@@ -62,7 +62,7 @@ export function CvLiveRun({ job, onResume, canResume, onReport }: { job: CvJob; 
           ) : null}
         </div>
       ) : null}
-      {job.status === 'running' && p?.phase === 'training' && p.train ? <Curves epochs={p.train.epochsDone} trace={p.train.trace} total={p.train.epochs} /> : null}
+      {job.status === 'running' && p?.phase === 'training' && p.train ? <Curves epochs={p.train.epochsDone} trace={p.train.trace} total={p.train.epochs} keep={job.params.keep} /> : null}
       {summary ? <CvSummaryView summary={summary} resumedFolds={job.result?.resumedFolds ?? 0} onReport={onReport} /> : null}
     </div>
   );

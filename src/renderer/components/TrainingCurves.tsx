@@ -4,6 +4,7 @@
 import { useMemo, useState } from 'react';
 import type { EpochMetrics, JobProgress } from '../../shared/ipc';
 import { keptCheckpoint } from '../../shared/training';
+import type { KeepRule } from '../../shared/training-options';
 import { call } from '../api';
 import { LineChart, type Series } from './LineChart';
 import { formatPercent, formatSeconds } from '../lib/format';
@@ -55,8 +56,9 @@ export function TrainStatus({ progress: p, epochs, label }: { progress: JobProgr
   );
 }
 
-export function Curves({ epochs, trace, total }: { epochs: readonly EpochMetrics[]; trace: readonly { x: number; loss: number }[]; total: number }) {
-  const kept = useMemo(() => keptCheckpoint(epochs), [epochs]);
+/** `keep`: the run's checkpoint rule (its params' `keep`), so the "why" is that rule's; best-acc when not given. */
+export function Curves({ epochs, trace, total, keep }: { epochs: readonly EpochMetrics[]; trace: readonly { x: number; loss: number }[]; total: number; keep?: KeepRule | undefined }) {
+  const kept = useMemo(() => keptCheckpoint(epochs, keep), [epochs, keep]);
   const at = (e: EpochMetrics) => e.epoch + 1;
   const loss: Series[] = [
     { name: 'training loss (running)', className: 'series-trace', points: trace.map((t) => ({ x: t.x, y: t.loss })) },

@@ -1,12 +1,25 @@
-// Training: the run's settings (variant, backbone, epochs, device; batch, learning rate, seed, image size and
-// photos per class under "Quick trial run"), start / cancel / resume, live loss and validation-accuracy curves
-// with an ETA, which checkpoint is kept and why, and the catalogue's past runs. The run itself is the `train`
+// Training: the run's settings (variant, backbone, epochs, device; batch, learning rate, seed, image size,
+// photos per class, DropPath rate and keep rule under "Quick trial run and recipe"), start / cancel / resume,
+// live loss and validation-accuracy curves with an ETA, which checkpoint is kept and why, and the catalogue's
+// past runs. The run itself is the `train`
 // job (the real trainer, in the engine's worker); the curves come from its progress and from runs.get.
 // The same form starts a cross-validation instead (the `cv` job: K folds, each trained with these settings,
 // every labeled photo scored by the fold model that did not train on it); its pooled figures go to Reports.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { JobInfo, RequestOf, ResponseOf, RunSummary, TrainParamsInput } from '../../shared/ipc';
-import { BACKBONES, BACKBONE_CHOICES, DEVICE_CHOICES, VARIANT_CHOICES, backboneChoice, type BackboneId, type DeviceId, type VariantId } from '../../shared/training-options';
+import {
+  BACKBONES,
+  BACKBONE_CHOICES,
+  DEVICE_CHOICES,
+  KEEP_CHOICES,
+  TRAIN_DEFAULTS,
+  VARIANT_CHOICES,
+  backboneChoice,
+  type BackboneId,
+  type DeviceId,
+  type KeepRule,
+  type VariantId,
+} from '../../shared/training-options';
 import { useApp } from '../app/state';
 import { call, errorMessage } from '../api';
 import { useRequest } from '../hooks/useRequest';
@@ -38,6 +51,9 @@ interface Form {
   seed: string;
   imageSize: string;
   limitPerClass: string;
+  /** The ViT's DropPath rate, and which epoch's weights the run keeps. */
+  dropPath: string;
+  keep: KeepRule;
   /** One model, or a cross-validation of K models (then: folds, their seed, TTA, a name). */
   mode: Mode;
   folds: string;
@@ -63,6 +79,8 @@ function formFromDefaults(d: Defaults): Form {
     seed: '0',
     imageSize: '224',
     limitPerClass: '',
+    dropPath: String(TRAIN_DEFAULTS.dropPath),
+    keep: TRAIN_DEFAULTS.keep,
     mode: 'train',
     folds: '5',
     foldSeed: '0',
@@ -85,6 +103,8 @@ function toParams(f: Form, d: Defaults): TrainParamsInput | string {
   if (f.outDir.trim() === '') return 'Give an output folder.';
   const limit = f.limitPerClass.trim() === '' ? null : int(f.limitPerClass);
   if (limit !== null && !(limit >= 1)) return 'Photos per class must be a whole number of at least 1, or empty for all.';
+  const dropPath = f.dropPath.trim() === '' ? NaN : Number(f.dropPath);
+  if (!(dropPath >= 0 && dropPath < 1)) return 'The DropPath rate must be at least 0 and below 1.';
   if (!backboneChoice(f.backbone).bundledWeights && f.weights.trim() === '') return `${BACKBONE_LABELS[f.backbone]} needs its pretrained weights file.`;
   return {
     outDir: f.outDir.trim(),
@@ -99,6 +119,8 @@ function toParams(f: Form, d: Defaults): TrainParamsInput | string {
     device: f.device,
     imageSize: Number(f.imageSize),
     limitPerClass: limit,
+    dropPath,
+    keep: f.keep,
   };
 }
 
@@ -195,6 +217,8 @@ export function TrainingPage() {
       seed: String(settings.seed),
       imageSize: String(settings.imageSize),
       limitPerClass: settings.limitPerClass === null ? '' : String(settings.limitPerClass),
+      dropPath: String(settings.dropPath),
+      keep: settings.keep,
     });
     // The stored settings exactly: a resumed run must match the checkpoint's configuration.
     void start({ kind: 'train', params: { ...settings, device: form.device } });
@@ -282,7 +306,7 @@ export function TrainingPage() {
               placeholder={backboneChoice(form.backbone).bundledWeights ? `bundled ${defaults.defaultWeights.path.split(/[\\/]/).pop() ?? ''}` : 'path to a .safetensors or .npz of this ViT'}
               onChange={(e) => set({ weights: e.target.value })}
             />
-            <details className="advanced full-row" open={form.imageSize !== '224' || form.limitPerClass !== ''}>
+            <details className="advanced full-row" open={form.imageSize !== '224' || form.limitPerClass !== '' || form.dropPath !== String(TRAIN_DEFAULTS.dropPath) || form.keep !== TRAIN_DEFAULTS.keep}>
               <summary>Quick trial run and recipe</summary>
               <div className="settings-form nested">
                 <label htmlFor="train-batch">Batch size</label>
@@ -301,6 +325,16 @@ export function TrainingPage() {
                 </select>
                 <label htmlFor="train-limit">Photos per class</label>
                 <input id="train-limit" type="number" min={1} placeholder="all" value={form.limitPerClass} onChange={(e) => set({ limitPerClass: e.target.value })} />
+                <label htmlFor="train-drop-path">DropPath rate</label>
+                <input id="train-drop-path" type="number" min={0} max={0.99} step={0.05} value={form.dropPath} onChange={(e) => set({ dropPath: e.target.value })} />
+                <label htmlFor="train-keep">Keep</label>
+                <select id="train-keep" value={form.keep} onChange={(e) => set({ keep: e.target.value as KeepRule })}>
+                  {KEEP_CHOICES.map((c) => (
+                    <option key={c.id} value={c.id}>
+                      {c.label}
+                    </option>
+                  ))}
+                </select>
                 <span />
                 <p className="muted small">
                   The paper's recipe: 224 px, batch {defaults.recipe.batchSize}, learning rate {defaults.recipe.lr}, weight decay {defaults.recipe.weightDecay},{' '}
@@ -440,7 +474,7 @@ function LiveRun({ job, onReport, resumable }: { job: TrainJob; onReport(): void
               : null}
         </p>
       ) : null}
-      <Curves epochs={epochs} trace={p?.trace ?? []} total={total} />
+      <Curves epochs={epochs} trace={p?.trace ?? []} total={total} keep={job.params.keep} />
       {r && job.status === 'completed' ? (
         <div className="run-result">
           <p className="ok-text result-line">
@@ -475,7 +509,7 @@ function PastRun({ id }: { id: number | null }) {
   return (
     <div className="live-run">
       <h2 id="train-live-title">Run {runDetail.run.id}</h2>
-      <Curves epochs={runDetail.epochs} trace={[]} total={runDetail.run.settings?.epochs ?? runDetail.epochs.length} />
+      <Curves epochs={runDetail.epochs} trace={[]} total={runDetail.run.settings?.epochs ?? runDetail.epochs.length} keep={runDetail.run.settings?.keep} />
     </div>
   );
 }
