@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { BACKBONE_CHOICES, BACKBONES, VARIANTS } from '../../src/shared/training-options';
+import { BACKBONE_CHOICES, BACKBONES, TRAIN_DEFAULTS, VARIANTS } from '../../src/shared/training-options';
 import { TrainParamsSchema } from '../../src/shared/schemas';
-import { getArchitecture } from '../../src/main/engine';
+import { getArchitecture, vitConfig } from '../../src/main/engine';
 import { createRun, openDatabase } from '../../src/main/catalogue';
 import { runSummaries } from '../../src/main/ipc/models';
 import { trainCommand } from '../../src/main/cli/commands/train';
@@ -47,4 +47,9 @@ test('a stored run with a backbone this Orelab does not offer is listed, not res
   assert.equal(plain!.settingsProblem, null);
   assert.equal(plain!.settings?.variant, 'vit');
   assert.equal(plain!.settings?.epochs, 2);
+});
+
+test("the default DropPath rate of the schema is the engine's (the engine cannot import src/shared, so both say 0.1)", () => {
+  assert.equal(TRAIN_DEFAULTS.dropPath, vitConfig('vit-ti', 7).dropPathRate);
+  assert.equal(TrainParamsSchema.parse({ outDir: '/tmp/x' }).dropPath, TRAIN_DEFAULTS.dropPath);
 });
