@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser as Chromium, Page } from 'playwright-core';
-import { openDatabase } from '../../src/main/catalogue';
+import { assignSplits, createRun, openDatabase, setRunStatus } from '../../src/main/catalogue';
 import { importFolder } from '../../src/main/jobs/import';
 import { MINERALS7 } from '../helpers/fs';
 import { cspViolations, launchChromium, openContext, screenshot, startHarness, type Browser, type RunningHarness } from './support';
@@ -33,6 +33,18 @@ async function catalogue(dir: string): Promise<string> {
   const db = openDatabase(file);
   try {
     await importFolder(db, { folder: photos, labelsFromFolders: true });
+    // A completed training run (as the Training page leaves one; no model needed): Retrain repeats its settings.
+    assignSplits(db, 7);
+    const runId = createRun(db, {
+      variant: 'mavit',
+      backbone: 'vit-ti',
+      config: { epochs: 1, batchSize: 4, lr: 0.0001, weightDecay: 0.01, seed: 3, limitPerClass: 2, vit: { imageSize: 32 } },
+      outDir: path.join(dir, 'runs', 'run-1'),
+      datasetHash: 'e2e-fixture',
+      classes: ['malachite', 'pyrite', 'quartz'],
+      classWeights: [1, 1, 1],
+    });
+    setRunStatus(db, runId, 'completed');
   } finally {
     db.close();
   }
@@ -161,6 +173,23 @@ test('whole catalogue: find label issues, accept the suggestion, undo, redo; exc
       await until('the outlier included again', () => specimen(name).excludedAt === null);
     }
     await page.getByRole('tab', { name: /^Issues/ }).click();
+
+    // After the pass, one click trains again with run 1's settings, into a fresh folder (stopped here: the
+    // training itself is the Training page's test).
+    await page.getByRole('button', { name: 'Retrain with the same settings' }).click();
+    await notice(/^Training started with the settings of run 1 \(mavit\)/).waitFor();
+    type Jobs = { ok: true; value: { jobs: { id: string; kind: string; status: string; params: Record<string, unknown> }[] } };
+    const ipc = async (channel: string, body: unknown) => (await page.request.post(`${harness.baseUrl}ipc/${channel}`, { data: body })).json() as Promise<unknown>;
+    const trainJob = ((await ipc('jobs.list', {})) as Jobs).value.jobs.find((j) => j.kind === 'train')!;
+    assert.ok(trainJob, 'a train job was started');
+    assert.equal(trainJob.params.variant, 'mavit');
+    assert.equal(trainJob.params.imageSize, 32);
+    assert.equal(trainJob.params.seed, 3);
+    assert.equal(trainJob.params.limitPerClass, 2);
+    assert.notEqual(trainJob.params.outDir, path.join(harness.dir, 'runs', 'run-1'));
+    await ipc('jobs.cancel', { jobId: trainJob.id });
+    // The button is offered again once the run has stopped (no training runs meanwhile).
+    await page.getByRole('button', { name: 'Retrain with the same settings' }).and(page.locator(':enabled')).waitFor();
 
     // Leaving the page and coming back keeps the source and the last result.
     await page.getByRole('link', { name: 'Catalogue' }).click();

@@ -58,6 +58,27 @@ export function LabelIssuesView({ sourceSwitch }: { sourceSwitch: ReactNode }) {
   const listRef = useRef<HTMLUListElement>(null);
   const undo = useLabelUndo();
 
+  // After a pass, one click retrains with the settings of the latest completed run (a fold of a cross-validation
+  // trains on its fold's photos only, so it is not one to repeat).
+  const { data: runs } = useRequest('runs.list', {}, [version]);
+  const lastRun = runs?.runs.filter((r) => r.status === 'completed' && r.settings !== null && r.cvFold === null).sort((a, b) => b.id - a.id)[0] ?? null;
+  const [retraining, setRetraining] = useState(false);
+  const retrain = async () => {
+    if (!lastRun?.settings) return;
+    setRetraining(true);
+    try {
+      // The same settings in a fresh folder: the old run's folder holds its finished model.
+      const { outDir } = await call('training.defaults', {});
+      const { job: started } = await call('jobs.start', { kind: 'train', params: { ...lastRun.settings, outDir } });
+      trackJob(started);
+      notify(`Training started with the settings of run ${lastRun.id} (${lastRun.variant}), into ${outDir}: the Training page shows it`, 'success');
+    } catch (err) {
+      notify(errorMessage(err), 'error');
+    } finally {
+      setRetraining(false);
+    }
+  };
+
   const labelJobs = [...jobs.values()].filter((j): j is LabelIssuesJob => j.kind === 'label-issues');
   // The job started here, else the one running, else the latest finished: leaving and coming back keeps the result.
   const job = (jobId ? labelJobs.find((j) => j.id === jobId) : undefined) ?? labelJobs.find((j) => j.status === 'running') ?? labelJobs.at(-1);
@@ -228,6 +249,7 @@ export function LabelIssuesView({ sourceSwitch }: { sourceSwitch: ReactNode }) {
     return d ? MARKS[d.action] : kept.has(id) ? MARKS.keep : null;
   };
   const p = job?.progress;
+  const training = [...jobs.values()].some((j) => (j.kind === 'train' || j.kind === 'cv') && j.status === 'running');
 
   return (
     <div className="page page-relabel page-label-issues">
@@ -256,6 +278,17 @@ export function LabelIssuesView({ sourceSwitch }: { sourceSwitch: ReactNode }) {
           </div>
         ) : null}
         <span className="spacer" />
+        {result && lastRun ? (
+          <button
+            type="button"
+            className="retrain"
+            disabled={training || retraining}
+            title={training ? 'A training run or cross-validation is running' : `Trains ${lastRun.variant} again with run ${lastRun.id}'s settings, on the labels as they are now`}
+            onClick={() => void retrain()}
+          >
+            Retrain with the same settings
+          </button>
+        ) : null}
         {result ? (
           <span className="result-count muted-count" title="Estimated share of wrong labels (confident learning)">
             {plural(result.specimens_scored, 'photo')} audited · about {formatPercent(result.estimated_noise_rate)} mislabeled
