@@ -151,6 +151,21 @@ test('whole catalogue: find label issues, accept the suggestion, undo, redo; exc
     await page.keyboard.press('z');
     await notice(/^Undid “exclude/).waitFor();
     assert.equal(specimen(PLANTED).excludedAt, null);
+    // f flags it for an expert, z withdraws the flag; k keeps the label: nothing changes, the cursor moves on.
+    await pane.locator('.relabel-name', { hasText: PLANTED }).waitFor();
+    const flagged = () => readDb((db) => (db.prepare('SELECT flagged FROM specimens WHERE original_name = ?').get(PLANTED) as { flagged: number }).flagged);
+    await page.keyboard.press('f');
+    await notice(`Flagged ${PLANTED} for an expert (z undoes)`).waitFor();
+    assert.equal(flagged(), 1);
+    await page.keyboard.press('z');
+    await notice('Unflagged: the flag is withdrawn').waitFor();
+    assert.equal(flagged(), 0);
+    await pane.locator('.relabel-name', { hasText: PLANTED }).waitFor();
+    await page.keyboard.press('k');
+    await notice(`Kept pyrite for ${PLANTED}: nothing changes; on to the next`).waitFor();
+    await pane.locator('.relabel-name', { hasText: PLANTED }).waitFor({ state: 'detached' });
+    assert.equal(specimen(PLANTED).label, 'pyrite');
+    await planted.locator('.decision-mark', { hasText: 'kept' }).waitFor();
     const history = readDb((db) => db.prepare('SELECT kind, undone_by IS NOT NULL AS undone FROM label_ops WHERE source != ? ORDER BY id').all('import'));
     assert.ok(history.length >= 4, JSON.stringify(history));
 

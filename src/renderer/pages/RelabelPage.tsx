@@ -290,6 +290,7 @@ function SplitPredictions({ sourceSwitch }: { sourceSwitch: ReactNode }) {
           )}
         </section>
       </div>
+      {undo.dialog}
     </div>
   );
 }
