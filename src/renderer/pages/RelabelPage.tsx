@@ -2,16 +2,19 @@
 // shown large with its label, the prediction and every class's probability. Keys: a accepts the prediction as
 // the label, k keeps the label, f flags it for an expert, arrows move, z undoes a decision made here, shift+z
 // redoes it. Each decision is one label operation (relabel.apply): in the label history, undone by labels.undo
-// like any label change.
-import { useCallback, useEffect, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
-import type { RelabelAction, SpecimenDetail } from '../../shared/ipc';
+// like any label change. The other source, the whole catalogue's label issues (components/LabelIssuesView.tsx),
+// needs no model: a switch at the top chooses between them, and is remembered while the app is open.
+import { useCallback, useEffect, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
+import type { RelabelAction } from '../../shared/ipc';
 import { useApp } from '../app/state';
 import { call, errorMessage, imageUrl } from '../api';
 import { modelLabel, useModels } from '../hooks/useModels';
 import { useRequest } from '../hooks/useRequest';
 import { useLabelUndo } from '../hooks/useLabelUndo';
 import { UndoButtons } from '../components/UndoButtons';
-import { classColor, formatPercent, formatTime, plural } from '../lib/format';
+import { History, ProbabilityBars } from '../components/RelabelParts';
+import { LabelIssuesView } from '../components/LabelIssuesView';
+import { classColor, formatPercent, plural } from '../lib/format';
 
 const PAGE = 100;
 const LIST_ID = 'relabel-list';
@@ -21,7 +24,34 @@ const LOSS_HELP = 'Loss: how surprised the model is by the label (−ln of the p
 /** A doubtful item whose prediction is its label: "pyrite → pyrite" would read as a change. */
 const agrees = (s: { label: string | null; predictedClass: string }) => s.label !== null && s.label.toLowerCase() === s.predictedClass.toLowerCase();
 
+type Source = 'split' | 'whole';
+// The source chosen last, for the next visit to the page (module state: it lasts while the app is open).
+let lastSource: Source = 'split';
+
 export function RelabelPage() {
+  const [source, setSource] = useState<Source>(lastSource);
+  const choose = (s: Source) => {
+    lastSource = s;
+    setSource(s);
+  };
+  const sourceSwitch = (
+    <div className="relabel-source" role="radiogroup" aria-label="Source of the specimens to review">
+      {(
+        [
+          ['split', "A split's predictions"],
+          ['whole', 'Whole catalogue'],
+        ] as const
+      ).map(([value, text]) => (
+        <label key={value} className={`check source-option${source === value ? ' is-chosen' : ''}`}>
+          <input type="radio" name="relabel-source" value={value} checked={source === value} onChange={() => choose(value)} /> {text}
+        </label>
+      ))}
+    </div>
+  );
+  return source === 'whole' ? <LabelIssuesView sourceSwitch={sourceSwitch} /> : <SplitPredictions sourceSwitch={sourceSwitch} />;
+}
+
+function SplitPredictions({ sourceSwitch }: { sourceSwitch: ReactNode }) {
   const { catalogue, classes, version, invalidate, notify } = useApp();
   const { models } = useModels();
   const withPredictions = (models ?? []).filter((m) => m.predictions > 0);
@@ -92,11 +122,17 @@ export function RelabelPage() {
   if (!catalogue) return null;
   if (models && withPredictions.length === 0) {
     return (
-      <div className="page page-padded">
-        <section className="card-panel narrow">
-          <h2>Nothing to review yet</h2>
-          <p>The queue lists the specimens a model gets wrong or is unsure about. Evaluate a model on a split (Reports page) or classify a folder into the catalogue first.</p>
-        </section>
+      <div className="page page-relabel">
+        <div className="filter-bar">{sourceSwitch}</div>
+        <div className="page-padded">
+          <section className="card-panel narrow">
+            <h2>Nothing to review yet</h2>
+            <p>
+              The queue lists the specimens a model gets wrong or is unsure about. Evaluate a model on a split (Reports page) or classify a folder into the catalogue first, or
+              choose the whole catalogue above: it needs no model.
+            </p>
+          </section>
+        </div>
       </div>
     );
   }
@@ -120,6 +156,8 @@ export function RelabelPage() {
   return (
     <div className="page page-relabel">
       <div className="filter-bar" role="group" aria-label="Queue settings">
+        {sourceSwitch}
+        <span className="filter-sep" />
         <label htmlFor="relabel-model">Model</label>
         <select id="relabel-model" value={modelId} onChange={(e) => (setModelId(e.target.value), setOffset(0), setCursor(0))}>
           {withPredictions.map((m) => (
@@ -252,46 +290,7 @@ export function RelabelPage() {
           )}
         </section>
       </div>
+      {undo.dialog}
     </div>
-  );
-}
-
-function ProbabilityBars({ classes, probabilities, label }: { classes: string[]; probabilities: number[]; label: string | null }) {
-  const order = classes.map((c, i) => ({ c, p: probabilities[i] ?? 0 })).sort((a, b) => b.p - a.p);
-  return (
-    <table className="probability-bars" aria-label="Probability of each class">
-      <tbody>
-        {order.map(({ c, p }) => (
-          <tr key={c} data-class={c} className={label?.toLowerCase() === c.toLowerCase() ? 'is-label' : undefined}>
-            <th scope="row">{c}</th>
-            <td className="bar-cell">
-              <span className="bar" style={{ width: `${Math.max(0.5, p * 100)}%` }} />
-            </td>
-            <td className="num">{formatPercent(p)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
-function History({ detail }: { detail: SpecimenDetail | null }) {
-  if (!detail) return null;
-  return (
-    <section className="relabel-history" aria-label="Label history">
-      <h3>Label history</h3>
-      <ol className="history" reversed>
-        {[...detail.history].reverse().map((h) => (
-          <li key={h.id} data-source={h.source}>
-            <span className="history-change">
-              {h.from === h.to ? <>{h.to ?? 'unlabeled'} (unchanged)</> : <>{h.from ?? 'unlabeled'} → {h.to ?? 'unlabeled'}</>}
-            </span>
-            <span className="muted small">
-              {h.description} · {formatTime(h.at)}
-            </span>
-          </li>
-        ))}
-      </ol>
-    </section>
   );
 }
