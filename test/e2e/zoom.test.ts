@@ -165,14 +165,20 @@ flows('Narrow windows, 200% zoom and the focus after loading (issue 16)', () => 
     await page.locator('#relabel-threshold').fill('150');
     await page.locator('#relabel-threshold-problem', { hasText: '150% is not one; 50% is used' }).waitFor();
 
-    // Labeling, reloaded at #/labeling, focuses its grid once the classes have arrived.
-    await page.goto(`${harness.baseUrl}#/labeling`);
-    await page.reload();
-    await focusReaches(page, '#labeling-grid');
-    // 8 with 7 classes says why nothing happened.
-    await page.keyboard.press('ArrowRight');
-    await page.keyboard.press('8');
-    await page.locator('.notice', { hasText: 'No class 8: there are 7 classes' }).waitFor();
+    // Labeling, loaded fresh at #/labeling, focuses its grid once the classes have arrived. A page of its own:
+    // reloading this one would abort its requests in flight (the favicon, an IPC call), which the watcher counts
+    // as failures whenever one happens to be pending.
+    const fresh = await browser.context.newPage();
+    try {
+      await fresh.goto(`${harness.baseUrl}#/labeling`);
+      await focusReaches(fresh, '#labeling-grid');
+      // 8 with 7 classes says why nothing happened.
+      await fresh.keyboard.press('ArrowRight');
+      await fresh.keyboard.press('8');
+      await fresh.locator('.notice', { hasText: 'No class 8: there are 7 classes' }).waitFor();
+    } finally {
+      await fresh.close();
+    }
 
     // A stopped run with no checkpoint in its folder is not offered for resuming (runs.list's `resumable`).
     const db = openDatabase(catalogue.dbPath);
