@@ -264,7 +264,7 @@ test('train job: a tiny real run streams epochs, cancels, resumes in the same fo
   assert.equal(runs[0]!.id, runId);
   assert.equal(runs[0]!.status, 'cancelled');
   assert.equal(runs[0]!.resumable, true);
-  assert.deepEqual({ ...runs[0]!.settings, device: 'auto' }, { ...params, device: 'auto', weighting: 'inverse', cbamGate: 'residual', warmupEpochs: 0, restart: false });
+  assert.deepEqual({ ...runs[0]!.settings, device: 'auto' }, { ...params, device: 'auto', weighting: 'inverse', cbamGate: 'residual', warmupEpochs: 0, dropPath: 0.1, keep: 'best-acc', restart: false });
 
   // Resume: the same settings in the same folder continue the same run.
   const resumed = jobOf('train', await runJob({ kind: 'train', params: runs[0]!.settings! }));
