@@ -232,7 +232,7 @@ export function TrainingPage() {
     <div className="page page-padded page-training">
       <header className="page-header">
         <p className="muted">
-          Fine-tunes a classifier on the labeled train split and keeps the epoch with the best validation accuracy. A stopped run resumes from its
+          Fine-tunes a classifier on the labeled train split and keeps the epoch its keep rule picks (by default, the best validation accuracy). A stopped run resumes from its
           last checkpoint when started again with the same settings in the same folder. Cross-validation trains one model per fold instead and
           scores every labeled photo with a model that never saw it; Reports lists its runs.
         </p>
