@@ -21,7 +21,7 @@ import { scanFolder } from '../images/scan';
 import { evaluateItems, type ScoredItem } from '../jobs/evaluate';
 import type { DataItem } from '../jobs/cached-batches';
 import { OnnxClassifier } from '../jobs/inference/classifier';
-import { readModelFile } from '../jobs/inference/model-file';
+import { modelFileFromBytes } from '../jobs/inference/model-file';
 import { requireOutputFile, type RunHooks } from './context';
 
 /** The issue's guard: at least 99% of the predicted classes unchanged, and at most 1 point of accuracy lost. */
@@ -119,7 +119,7 @@ function readSource(file: string): Buffer {
 /**
  * The source's Orelab metadata, checked against its graph as classify checks it; null for a model Orelab did
  * not write (no metadata at all), which still quantizes but cannot be checked. A file that claims to be an
- * Orelab model and does not parse is refused (readModelFile's message).
+ * Orelab model and does not parse is refused (the model reader's message, from the bytes already read).
  */
 function orelabMetadata(bytes: Buffer, file: string): ModelMetadata | null {
   let props: Record<string, string>;
@@ -129,7 +129,7 @@ function orelabMetadata(bytes: Buffer, file: string): ModelMetadata | null {
     throw new UserError('invalid-input', `${file}: not an ONNX model (it cannot be decoded)`);
   }
   if (!('format' in props)) return null;
-  return readModelFile(file).metadata;
+  return modelFileFromBytes(bytes, file).metadata;
 }
 
 function setMetadata(bytes: Uint8Array, props: Readonly<Record<string, string>>): Uint8Array {

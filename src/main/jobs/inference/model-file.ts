@@ -32,6 +32,11 @@ export function readModelFile(file: string): ModelFile {
   } catch (err) {
     throw new ModelFileError(`${file}: cannot read the model (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
+  return modelFileFromBytes(bytes, file);
+}
+
+/** The same, for bytes already read from `file` (named in the messages). */
+export function modelFileFromBytes(bytes: Buffer, file: string): ModelFile {
   let model: onnxProto.onnx.ModelProto;
   try {
     model = onnxProto.onnx.ModelProto.decode(bytes);
