@@ -130,6 +130,8 @@ export function LabelIssuesView({ sourceSwitch }: { sourceSwitch: ReactNode }) {
   };
 
   const decide = (d: Decision) => {
+    // A label operation that changed nothing (already so) made no operation: z must not undo the one before it.
+    if (d.action !== 'flag' && d.opId === 0) return;
     setDone((ds) => [...ds, d]);
     setUndone([]);
     if (d.opId > 0) undo.record(d.opId);
@@ -160,9 +162,13 @@ export function LabelIssuesView({ sourceSwitch }: { sourceSwitch: ReactNode }) {
           decide({ specimenId: current.id, action, opId: r.opId });
           notify(r.changed ? `Excluded ${name} from training and evaluation (z undoes)` : `${name} was already excluded`, 'success');
         } else if (action === 'flag') {
-          await call('specimens.update', { id: current.id, patch: { flagged: true } });
-          decide({ specimenId: current.id, action, opId: 0 });
-          notify(`Flagged ${name} for an expert (z undoes)`, 'success');
+          // Already flagged (by anyone): nothing to record, or z would withdraw a flag this page did not set.
+          if (live?.specimen.flagged) notify(`${name} is already flagged for an expert`);
+          else {
+            await call('specimens.update', { id: current.id, patch: { flagged: true } });
+            decide({ specimenId: current.id, action, opId: 0 });
+            notify(`Flagged ${name} for an expert (z undoes)`, 'success');
+          }
         }
         next();
         invalidate();
@@ -173,7 +179,7 @@ export function LabelIssuesView({ sourceSwitch }: { sourceSwitch: ReactNode }) {
       }
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps -- decide, next and classId read only state listed here
-    [current, issue, busy, tab, classes, lastIndex, notify, invalidate, undo],
+    [current, issue, live, busy, tab, classes, lastIndex, notify, invalidate, undo],
   );
 
   // z: the newest decision made here. A flag is a specimen field: unset here; the others are label operations,
