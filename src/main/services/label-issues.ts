@@ -61,7 +61,9 @@ export async function findLabelIssues(
   }
   // A cv run, or a catalogue too small for K folds, is refused before any embedding is made for it.
   const run = params.mode === 'cv' ? requireCompletedCvRun(ctx, params.cvRun!) : null;
-  if (!run) refuseTooSmall(auditSpecimens(ctx.db), params.folds);
+  // The photos to audit, read once: embedding adds vectors, not photos or labels.
+  const all = auditSpecimens(ctx.db);
+  if (!run) refuseTooSmall(all, params.folds);
 
   // Photo groups keep a rock's photos in one fold and out of each other's neighbours; they need the hashes.
   await ensurePhotoHashes(ctx.db, signal ? { signal } : {});
@@ -72,7 +74,6 @@ export async function findLabelIssues(
   });
   if (embedded.cancelled) throw cancelled();
   const vectors = new Map(getEmbeddings(ctx.db, embedded.model.sha256).map((e) => [e.specimenId, e.vector]));
-  const all = auditSpecimens(ctx.db);
   const { groupOf } = photoGroups(ctx.db);
   const groupOfId = (id: number) => groupOf.get(id) ?? id;
 
